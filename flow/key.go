@@ -1,0 +1,110 @@
+package flow
+
+import (
+	"net/netip"
+	"strconv"
+)
+
+// Key identifies a flow: protocol, addresses and ports. It is a packed,
+// pointer-free, comparable value meant to be a map key: two 16-byte
+// addresses and two ports in place of netip.AddrPort, which carries a
+// pointer (the zone) and hashes slower. Accessors hand back netip values.
+//
+// What fills the port slots depends on the protocol (CT-9, CT-10, CT-12):
+// TCP and UDP use their ports; an ICMP or ICMPv6 query uses its identifier
+// in both slots, so that the reply's key is the request's key reversed;
+// every other packet has both slots zero (address pair and protocol only).
+type Key struct {
+	src, dst     [16]byte
+	sport, dport uint16
+	proto        Proto
+	is4          bool
+}
+
+// Key returns the flow key of p.
+func (p *Packet) Key() Key {
+	k := Key{src: p.Src.As16(), dst: p.Dst.As16(), proto: p.Proto, is4: p.Src.Is4()}
+	switch {
+	case p.Proto == TCP || p.Proto == UDP:
+		k.sport, k.dport = p.SrcPort, p.DstPort
+	case p.Proto == ICMP || p.Proto == ICMPv6:
+		if _, ok := ICMPQuery(p.Proto, p.ICMPType); ok {
+			k.sport, k.dport = p.ICMPID, p.ICMPID
+		}
+	}
+	return k
+}
+
+// MakeKey builds a key from its parts. For ICMP queries pass the
+// identifier as both ports; for protocols without ports pass zeros.
+func MakeKey(proto Proto, src, dst netip.Addr, sport, dport uint16) Key {
+	return Key{src: src.As16(), dst: dst.As16(), sport: sport, dport: dport, proto: proto, is4: src.Is4()}
+}
+
+// Reverse returns the key of the flow's other direction: addresses and
+// ports swapped. A reply's key is the reverse of its request's key.
+func (k Key) Reverse() Key {
+	k.src, k.dst = k.dst, k.src
+	k.sport, k.dport = k.dport, k.sport
+	return k
+}
+
+// Canonical returns whichever of k and k.Reverse() orders first, and
+// whether that is k itself. Both directions of one flow share a canonical
+// key, so a table indexed by it needs one slot per connection.
+func (k Key) Canonical() (c Key, same bool) {
+	if k.less(k.Reverse()) || k == k.Reverse() {
+		return k, true
+	}
+	return k.Reverse(), false
+}
+
+// less orders keys by source address, then source port. It only needs to
+// tell a key from its reverse, whose other fields are equal.
+func (k *Key) less(o Key) bool {
+	for i := 0; i < 16; i++ {
+		if k.src[i] != o.src[i] {
+			return k.src[i] < o.src[i]
+		}
+	}
+	return k.sport < o.sport
+}
+
+// Proto returns the key's protocol.
+func (k Key) Proto() Proto { return k.proto }
+
+// Src returns the source address.
+func (k Key) Src() netip.Addr { return k.addr(k.src) }
+
+// Dst returns the destination address.
+func (k Key) Dst() netip.Addr { return k.addr(k.dst) }
+
+// SrcPort returns the source port (the identifier for an ICMP query).
+func (k Key) SrcPort() uint16 { return k.sport }
+
+// DstPort returns the destination port (the identifier for an ICMP query).
+func (k Key) DstPort() uint16 { return k.dport }
+
+func (k Key) addr(b [16]byte) netip.Addr {
+	a := netip.AddrFrom16(b)
+	if k.is4 {
+		return a.Unmap()
+	}
+	return a
+}
+
+// String renders the key as "tcp 10.0.1.10:80 > 198.51.100.7:50000",
+// "icmp 10.0.1.10 > 203.0.113.12 id 7" or "gre 10.0.0.1 > 10.0.0.2".
+func (k Key) String() string {
+	s := k.proto.String() + " "
+	switch {
+	case k.proto == TCP || k.proto == UDP:
+		s += netip.AddrPortFrom(k.Src(), k.sport).String() + " > " + netip.AddrPortFrom(k.Dst(), k.dport).String()
+	default:
+		s += k.Src().String() + " > " + k.Dst().String()
+		if k.proto.IsICMP() && k.sport != 0 {
+			s += " id " + strconv.Itoa(int(k.sport))
+		}
+	}
+	return s
+}
