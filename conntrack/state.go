@@ -1,0 +1,222 @@
+package conntrack
+
+import (
+	"time"
+
+	"github.com/pfsim/pfsim/flow"
+)
+
+// State is the state of a tracked connection.
+type State uint8
+
+// The states. TCP follows Linux nf_conntrack's machine in outline; AWS
+// publishes none (CT-17). UDP has two (CT-17n), ICMP queries and other
+// protocols one each.
+const (
+	StateNone State = iota
+	// SynSent: the original side sent a SYN (CT-17a).
+	SynSent
+	// SynRecv: the reply side answered with a SYN-ACK (CT-17b).
+	SynRecv
+	// Established: the handshake completed, or the connection was picked
+	// up mid-stream from an ACK or data segment (CT-17c, CT-17k).
+	Established
+	// FinWait: one side sent a FIN (CT-17d).
+	FinWait
+	// CloseWait: the other side acknowledged that FIN and is still open
+	// (CT-17e).
+	CloseWait
+	// LastAck: both sides sent a FIN; the last one awaits its ACK (CT-17f).
+	LastAck
+	// TimeWait: both FINs were acknowledged (CT-17g).
+	TimeWait
+	// Close: a RST ended a connection that had seen a reply (CT-17h).
+	Close
+	// UDPSingle: a UDP flow with traffic in one direction or one
+	// request-response transaction (CT-16b).
+	UDPSingle
+	// UDPStream: a UDP flow that has completed a second transaction; it
+	// stays a stream (CT-16c, CT-17n).
+	UDPStream
+	// ICMPQuery: an ICMP or ICMPv6 query (echo, timestamp, ...) whose
+	// request created the entry (CT-10).
+	ICMPQuery
+	// Generic: a protocol other than TCP, UDP and ICMP, tracked by address
+	// pair and protocol (CT-12).
+	Generic
+)
+
+var stateNames = [...]string{
+	StateNone:   "NONE",
+	SynSent:     "SYN_SENT",
+	SynRecv:     "SYN_RECV",
+	Established: "ESTABLISHED",
+	FinWait:     "FIN_WAIT",
+	CloseWait:   "CLOSE_WAIT",
+	LastAck:     "LAST_ACK",
+	TimeWait:    "TIME_WAIT",
+	Close:       "CLOSE",
+	UDPSingle:   "UDP",
+	UDPStream:   "UDP_STREAM",
+	ICMPQuery:   "ICMP",
+	Generic:     "GENERIC",
+}
+
+// String returns the state's name as conntrack tools print it
+// ("SYN_SENT", "ESTABLISHED", "UDP_STREAM", ...).
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "INVALID"
+}
+
+// timeout returns the idle timeout of state s under the table's settings.
+func (t *Table) timeout(s State) time.Duration {
+	switch s {
+	case SynSent:
+		return SynSentTimeout
+	case SynRecv:
+		return SynRecvTimeout
+	case Established:
+		return t.cfg.TCPEstablishedTimeout
+	case FinWait:
+		return FinWaitTimeout
+	case CloseWait:
+		return CloseWaitTimeout
+	case LastAck:
+		return LastAckTimeout
+	case TimeWait:
+		return TimeWaitTimeout
+	case Close:
+		return CloseTimeout
+	case UDPSingle:
+		return t.cfg.UDPTimeout
+	case UDPStream:
+		return t.cfg.UDPStreamTimeout
+	case ICMPQuery:
+		return ICMPTimeout
+	}
+	return OtherTimeout
+}
+
+// startState returns the state a new entry created by p starts in, or
+// StateNone if p cannot start a tracked connection: a TCP segment that is
+// neither a SYN nor a plain ACK/data segment (a SYN-ACK, FIN or RST from
+// no state, CT-17k), or an ICMP message that is not a query request
+// (CT-10).
+func startState(p *flow.Packet) State {
+	switch p.Proto {
+	case flow.TCP:
+		f := p.Flags
+		switch {
+		case f&(flow.SYN|flow.ACK|flow.FIN|flow.RST) == flow.SYN:
+			return SynSent
+		case f&(flow.SYN|flow.FIN|flow.RST) == 0 && f&flow.ACK != 0:
+			return Established
+		}
+		return StateNone
+	case flow.UDP:
+		return UDPSingle
+	case flow.ICMP, flow.ICMPv6:
+		if req, ok := flow.ICMPQuery(p.Proto, p.ICMPType); ok && req {
+			return ICMPQuery
+		}
+		return StateNone
+	}
+	return Generic
+}
+
+// Entry flag bits.
+const (
+	seenReply  uint8 = 1 << iota // a reply-direction packet was seen
+	finOrig                      // the original side sent a FIN
+	finReply                     // the reply side sent a FIN
+	lastOrig                     // the last packet went in the original direction
+	origCanon                    // the original key is the canonical key
+	closeOrigF                   // the first FIN came from the original side
+)
+
+// step advances e with packet p going in the original (orig) or reply
+// direction. It reports kill=true when the entry must be deleted at once
+// after admitting p: an RST before any reply (CT-17h).
+func (e *entry) step(p *flow.Packet, orig bool) (kill bool) {
+	switch p.Proto {
+	case flow.TCP:
+		kill = e.stepTCP(p.Flags, orig)
+	case flow.UDP:
+		// A transaction completes each time a reply-direction packet
+		// follows an original-direction one; the second completed
+		// transaction makes the flow a stream, for good (CT-17n).
+		if !orig && e.flags&lastOrig != 0 {
+			if e.transactions < 255 {
+				e.transactions++
+			}
+			if e.transactions >= 2 {
+				e.state = UDPStream
+			}
+		}
+	}
+	if orig {
+		e.flags |= lastOrig
+	} else {
+		e.flags &^= lastOrig
+		e.flags |= seenReply
+	}
+	return kill
+}
+
+func (e *entry) stepTCP(f flow.TCPFlags, orig bool) (kill bool) {
+	switch {
+	case f&flow.RST != 0:
+		// An RST before any reply-direction packet (the RST-ACK of a
+		// refused connection) deletes the entry, as Linux does; otherwise
+		// the connection closes (CT-17h). Either way the RST is admitted,
+		// and the state it leaves is CLOSE, as Linux reports it.
+		e.state = Close
+		if e.flags&seenReply == 0 {
+			return true
+		}
+	case f&flow.SYN != 0 && f&flow.ACK == 0:
+		// A new SYN on a closed or closing connection opens it again.
+		if orig && (e.state == TimeWait || e.state == Close) {
+			e.state = SynSent
+			e.flags &^= seenReply | finOrig | finReply | closeOrigF
+			return false
+		}
+	case f&flow.SYN != 0: // SYN-ACK
+		if !orig && e.state == SynSent {
+			e.state = SynRecv
+		}
+	case f&flow.FIN != 0:
+		if orig {
+			e.flags |= finOrig
+		} else {
+			e.flags |= finReply
+		}
+		switch {
+		case e.flags&finOrig != 0 && e.flags&finReply != 0:
+			e.state = LastAck
+		case e.state != CloseWait:
+			if orig {
+				e.flags |= closeOrigF
+			}
+			e.state = FinWait
+		}
+	case f&flow.ACK != 0:
+		switch e.state {
+		case SynRecv:
+			if orig {
+				e.state = Established
+			}
+		case FinWait:
+			// The side that did not send the FIN acknowledges it.
+			if orig != (e.flags&closeOrigF != 0) {
+				e.state = CloseWait
+			}
+		case LastAck:
+			e.state = TimeWait
+		}
+	}
+	return false
+}
