@@ -1,0 +1,206 @@
+// Command webserver tells the story pfsim starts from: a web server in a
+// VPC, its security group and its subnet's network ACL, and what happens to
+// each packet of a browser's connection as the rules change.
+//
+//	go run ./examples/webserver
+//
+// Every step prints the verdict and the explanation pfsim gives for it.
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pfsim/pfsim/conntrack"
+	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/nacl"
+	"github.com/pfsim/pfsim/sg"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "webserver:", err)
+		os.Exit(1)
+	}
+}
+
+var (
+	anywhere = netip.MustParsePrefix("0.0.0.0/0")
+	tcp      = flow.ProtocolOf(flow.TCP)
+)
+
+// The seed's security group: HTTP and SSH in from anywhere, everything out.
+var seedGroup = sg.Group{
+	ID: "sg-web",
+	Ingress: []sg.Rule{
+		{Protocol: tcp, FromPort: 80, ToPort: 80, CIDR: anywhere, Description: "HTTP"},
+		{Protocol: tcp, FromPort: 22, ToPort: 22, CIDR: anywhere, Description: "SSH"},
+	},
+	Egress: []sg.Rule{{Protocol: flow.AnyProtocol, CIDR: anywhere}},
+}
+
+// lab is one network interface: its subnet's ACL and its security groups,
+// in AWS's order, with a simulated clock.
+type lab struct {
+	w     io.Writer
+	acl   *nacl.Compiled
+	sgs   *sg.Stage
+	pipe  *flow.Pipeline
+	start time.Time
+	now   time.Duration
+}
+
+func (l *lab) setACL(a nacl.ACL) error {
+	c, err := nacl.Compile(a)
+	if err != nil {
+		return err
+	}
+	l.acl = c
+	l.pipe = flow.NewPipeline(l.acl, l.sgs)
+	return nil
+}
+
+func (l *lab) setGroups(gs ...sg.Group) error {
+	set, err := sg.Compile(gs, nil)
+	if err != nil {
+		return err
+	}
+	l.sgs.Replace(set)
+	return nil
+}
+
+func (l *lab) chapter(title string) { fmt.Fprintf(l.w, "\n== %s\n", title) }
+
+// send pushes one packet, written in pfsim's packet syntax, through the
+// pipeline at the current simulated time and prints what happened.
+func (l *lab) send(dir flow.Direction, text string) (flow.Decision, error) {
+	p, err := flow.ParsePacket(text)
+	if err != nil {
+		return flow.Decision{}, err
+	}
+	d := l.pipe.Evaluate(&p, dir, l.start.Add(l.now))
+	fmt.Fprintf(l.w, "t=%-6s %-7s %-45s %s\n         %s\n", l.now, dir, text, strings.ToUpper(d.Verdict.String()), d.Explain())
+	l.now += 10 * time.Millisecond
+	return d, nil
+}
+
+type step struct {
+	dir  flow.Direction
+	text string
+	want flow.Verdict
+}
+
+func (l *lab) play(steps ...step) error {
+	for _, s := range steps {
+		d, err := l.send(s.dir, s.text)
+		if err != nil {
+			return err
+		}
+		if d.Verdict != s.want {
+			return fmt.Errorf("%s: got %s, the story needs %s", s.text, d.Verdict, s.want)
+		}
+	}
+	return nil
+}
+
+func run(w io.Writer) error {
+	set, err := sg.Compile([]sg.Group{seedGroup}, nil)
+	if err != nil {
+		return err
+	}
+	table, err := conntrack.New(conntrack.DefaultConfig())
+	if err != nil {
+		return err
+	}
+	l := &lab{w: w, sgs: sg.NewStage(set, table), start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := l.setACL(nacl.Default("acl-default")); err != nil {
+		return err
+	}
+	const (
+		in  = flow.Ingress
+		out = flow.Egress
+	)
+
+	l.chapter("1. The seed's group behind the default ACL: HTTP works, and AWS does not even track it")
+	if err := l.play(
+		step{in, "tcp 198.51.100.7:49152 > 10.0.1.10:80 [S]", flow.Allow},
+		step{out, "tcp 10.0.1.10:80 > 198.51.100.7:49152 [S.]", flow.Allow},
+		step{in, "tcp 198.51.100.7:49152 > 10.0.1.10:80 [.]", flow.Allow},
+		step{in, "tcp 198.51.100.7:49153 > 10.0.1.10:443 [S]", flow.Drop},
+	); err != nil {
+		return err
+	}
+
+	l.chapter("2. Production advice: no outbound rule at all. Browsers still connect; the server cannot phone home")
+	locked := seedGroup
+	locked.Egress = nil
+	if err := l.setGroups(locked); err != nil {
+		return err
+	}
+	if err := l.play(
+		step{in, "tcp 198.51.100.7:50000 > 10.0.1.10:80 [S]", flow.Allow},
+		step{out, "tcp 10.0.1.10:80 > 198.51.100.7:50000 [S.]", flow.Allow},
+		step{in, "tcp 198.51.100.7:50000 > 10.0.1.10:80 [.]", flow.Allow},
+		step{out, "tcp 10.0.1.10:40000 > 203.0.113.80:443 [S]", flow.Drop},
+	); err != nil {
+		return err
+	}
+
+	l.chapter("3. A custom network ACL that allows port 80 both ways forgets the replies' ephemeral ports")
+	web := nacl.ACL{
+		ID:      "acl-web",
+		Ingress: []nacl.Rule{{Number: 100, Action: nacl.Allow, Protocol: tcp, FromPort: 80, ToPort: 80, CIDR: anywhere}},
+		Egress:  []nacl.Rule{{Number: 100, Action: nacl.Allow, Protocol: tcp, FromPort: 80, ToPort: 80, CIDR: anywhere}},
+	}
+	if err := l.setACL(web); err != nil {
+		return err
+	}
+	if err := l.play(
+		step{in, "tcp 198.51.100.7:51234 > 10.0.1.10:80 [S]", flow.Allow},
+		step{out, "tcp 10.0.1.10:80 > 198.51.100.7:51234 [S.]", flow.Drop},
+	); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "   fix: outbound rule 110 allows tcp 1024-65535 (AWS's recommended ephemeral range)")
+	web.Egress = append(web.Egress, nacl.Rule{Number: 110, Action: nacl.Allow, Protocol: tcp, FromPort: 1024, ToPort: 65535, CIDR: anywhere})
+	if err := l.setACL(web); err != nil {
+		return err
+	}
+	if err := l.play(
+		step{in, "tcp 198.51.100.7:51235 > 10.0.1.10:80 [S]", flow.Allow},
+		step{out, "tcp 10.0.1.10:80 > 198.51.100.7:51235 [S.]", flow.Allow},
+		step{in, "tcp 198.51.100.7:51235 > 10.0.1.10:80 [.]", flow.Allow},
+	); err != nil {
+		return err
+	}
+
+	l.chapter("4. Blocking one address: a security group cannot deny; a NACL deny must be numbered below the allow")
+	block := func(denyNumber int) nacl.ACL {
+		return nacl.ACL{
+			ID: fmt.Sprintf("acl-block-%d", denyNumber),
+			Ingress: []nacl.Rule{
+				{Number: 100, Action: nacl.Allow, Protocol: flow.AnyProtocol, CIDR: anywhere},
+				{Number: denyNumber, Action: nacl.Deny, Protocol: flow.AnyProtocol, CIDR: netip.MustParsePrefix("198.51.100.66/32")},
+			},
+			Egress: []nacl.Rule{{Number: 100, Action: nacl.Allow, Protocol: flow.AnyProtocol, CIDR: anywhere}},
+		}
+	}
+	if err := l.setACL(block(90)); err != nil {
+		return err
+	}
+	if err := l.play(
+		step{in, "tcp 198.51.100.66:50020 > 10.0.1.10:80 [S]", flow.Drop},
+		step{in, "tcp 198.51.100.7:50021 > 10.0.1.10:80 [S]", flow.Allow},
+	); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "   the same deny numbered 110, after allow 100, is never reached:")
+	if err := l.setACL(block(110)); err != nil {
+		return err
+	}
+	return l.play(step{in, "tcp 198.51.100.66:50022 > 10.0.1.10:80 [S]", flow.Allow})
+}

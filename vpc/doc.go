@@ -1,0 +1,39 @@
+// Package vpc simulates the packet filters of a small VPC: subnets, each
+// with one network ACL, and network interfaces (ENIs), each with its
+// security groups and its own connection table.
+//
+// Build a [VPC] from plain data ([Config]) and push packets through it
+// with [VPC.Send] at simulated times. A packet meets the filters its
+// addresses imply (MODEL-7 in the project's AWS semantics):
+//
+//	interface X → outside       SG(X) egress, NACL(X's subnet) outbound
+//	outside → interface Y       NACL(Y's subnet) inbound, SG(Y) ingress
+//	X → Y, different subnets    SG(X) egress, NACL(S) outbound, NACL(T) inbound, SG(Y) ingress
+//	X → Y, same subnet          SG(X) egress, SG(Y) ingress (no ACL: MODEL-3)
+//	to or from an AWS service   nothing (NOT-10)
+//
+// An address that belongs to no interface is outside the VPC (the
+// internet; routing is not modelled). The AWS services no filter sees are
+// the instance metadata service (169.254.169.254, fd00:ec2::254), the
+// Amazon DNS server (169.254.169.253, fd00:ec2::253, VPC base + 2), Time
+// Sync (169.254.169.123, fd00:ec2::123), the VPC router (subnet base + 1,
+// fe80:ec2::1 and IPv6 link-local addresses) and the other reserved
+// addresses of each subnet (base + 2 and base + 3; exempting these is a
+// choice, AWS only says they are reserved).
+//
+// [VPC.Apply] changes groups, ACLs, subnets, interfaces and prefix lists
+// between packets, atomically, with AWS's effect on live connections:
+// security-group changes keep tracked connections (CT-13) and cut
+// untracked flows (CT-14); ACL changes apply to the next packet (NACL-29).
+// An interface keeps its connection table across changes unless its
+// tracking settings change, which starts a new table.
+//
+// [VPC.Connect] plays both ends of a TCP handshake or a ping through the
+// filters, using each interface's listening ports: a completed handshake
+// is Connected, a RST from a host with nothing listening is Refused, and a
+// packet dropped by a filter (filters never answer, NOT-1) is Timeout.
+//
+// Security-group references (SG-19) match the private IPv4 and the IPv6
+// addresses of the interfaces that carry the referenced group; including
+// IPv6 addresses is a choice (SG-20).
+package vpc

@@ -1,0 +1,447 @@
+package vpc
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+
+	"github.com/pfsim/pfsim/conntrack"
+	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/nacl"
+	"github.com/pfsim/pfsim/sg"
+)
+
+// DefaultACL is the id of the VPC's default network ACL. It exists without
+// being declared and allows everything both ways (NACL-22, NACL-23); a
+// Config may declare an ACL with this id to replace its rules.
+const DefaultACL = "default"
+
+// Subnet is a subnet of the VPC and the network ACL associated with it.
+type Subnet struct {
+	// ID names the subnet.
+	ID string
+	// CIDR is the subnet's IPv4 range.
+	CIDR netip.Prefix
+	// IPv6CIDR is its IPv6 range; the zero Prefix if it has none.
+	IPv6CIDR netip.Prefix
+	// ACL is the id of its network ACL; "" means DefaultACL (NACL-22).
+	ACL string
+}
+
+// Port is a transport port a host answers on: "tcp/80".
+type Port struct {
+	Proto flow.Proto
+	Port  uint16
+}
+
+// String returns "tcp/80".
+func (p Port) String() string { return fmt.Sprintf("%s/%d", p.Proto, p.Port) }
+
+// Interface is a network interface (ENI): its subnet, addresses, security
+// groups, connection-tracking settings and what its host listens on.
+type Interface struct {
+	// ID names the interface.
+	ID string
+	// Subnet is the id of its subnet.
+	Subnet string
+	// PrivateIPs are its IPv4 addresses, the primary first; all lie in the
+	// subnet's CIDR.
+	PrivateIPs []netip.Addr
+	// IPv6Addrs are its IPv6 addresses, in the subnet's IPv6CIDR.
+	IPv6Addrs []netip.Addr
+	// Groups are the ids of its security groups, 1..16 (SG-26).
+	Groups []string
+	// Tracking is its connection-tracking configuration (CT-16, CT-22).
+	Tracking conntrack.Config
+	// Listening lists the ports its host answers on; a connection attempt
+	// to any other port is refused with a RST by the host.
+	Listening []Port
+}
+
+// PrefixList is a managed prefix list that rules can name.
+type PrefixList struct {
+	ID      string
+	Entries []netip.Prefix
+}
+
+// Config describes a VPC as plain data.
+type Config struct {
+	// CIDR is the VPC's primary IPv4 range, if known; its base + 2 is the
+	// Amazon DNS server, whose traffic no filter sees (NOT-10).
+	CIDR           netip.Prefix
+	PrefixLists    []PrefixList
+	SecurityGroups []sg.Group
+	NetworkACLs    []nacl.ACL
+	Subnets        []Subnet
+	Interfaces     []Interface
+}
+
+// Change replaces or adds objects by id, as a scenario's change step does.
+// It applies atomically: if any part is invalid nothing changes.
+type Change struct {
+	PrefixLists    []PrefixList
+	SecurityGroups []sg.Group
+	NetworkACLs    []nacl.ACL
+	Subnets        []Subnet
+	Interfaces     []Interface
+}
+
+// VPC is a running simulation of a VPC's packet filters: the compiled
+// rules, and one connection table per interface. Send evaluates packets at
+// the caller's simulated times; Apply changes the configuration between
+// them with AWS's effect on live connections.
+//
+// A VPC is safe for concurrent use: Send takes a read lock, Apply a write
+// lock.
+type VPC struct {
+	mu     sync.RWMutex
+	cfg    Config
+	st     *state
+	stages map[string]*sg.Stage // by interface id; they outlive changes
+	ports  uint32               // connect's client-port sequence
+}
+
+// state is a compiled configuration. It is never modified once built.
+type state struct {
+	acls    map[string]*nacl.Compiled
+	subnets map[string]*subnetState
+	ifaces  map[string]*ifaceState
+	byAddr  map[netip.Addr]*ifaceState
+	exempt  map[netip.Addr]string
+}
+
+type subnetState struct {
+	Subnet
+	acl *nacl.Compiled
+}
+
+type ifaceState struct {
+	Interface
+	subnet *subnetState
+	stage  *sg.Stage
+	listen map[Port]bool
+}
+
+// New builds a VPC from cfg, or reports every problem it finds.
+func New(cfg Config) (*VPC, error) {
+	v := &VPC{stages: map[string]*sg.Stage{}}
+	if err := v.install(cloneConfig(cfg)); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Config returns a copy of the configuration in force.
+func (v *VPC) Config() Config {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return cloneConfig(v.cfg)
+}
+
+// Apply replaces or adds the objects of ch, by id, all at once. Security
+// group changes keep tracked connections (CT-13); network ACL and
+// association changes apply to the next packet (NACL-29); untracked flows
+// meet the new rules at their next packet (CT-14). If the result is
+// invalid, Apply returns the error and the VPC is unchanged.
+func (v *VPC) Apply(ch Change) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	cfg := cloneConfig(v.cfg)
+	cfg.PrefixLists = upsert(cfg.PrefixLists, ch.PrefixLists, func(p PrefixList) string { return p.ID })
+	cfg.SecurityGroups = upsert(cfg.SecurityGroups, ch.SecurityGroups, func(g sg.Group) string { return g.ID })
+	cfg.NetworkACLs = upsert(cfg.NetworkACLs, ch.NetworkACLs, func(a nacl.ACL) string { return a.ID })
+	cfg.Subnets = upsert(cfg.Subnets, ch.Subnets, func(s Subnet) string { return s.ID })
+	cfg.Interfaces = upsert(cfg.Interfaces, ch.Interfaces, func(i Interface) string { return i.ID })
+	return v.installLocked(cfg)
+}
+
+func upsert[T any](have, add []T, id func(T) string) []T {
+	for _, x := range add {
+		if i := slices.IndexFunc(have, func(h T) bool { return id(h) == id(x) }); i >= 0 {
+			have[i] = x
+		} else {
+			have = append(have, x)
+		}
+	}
+	return have
+}
+
+func (v *VPC) install(cfg Config) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.installLocked(cfg)
+}
+
+// installLocked compiles cfg and, only if all of it is valid, puts it in
+// force. The caller holds v.mu for writing.
+func (v *VPC) installLocked(cfg Config) error {
+	st, sets, err := build(cfg)
+	if err != nil {
+		return err
+	}
+	// Everything compiled: from here on nothing fails.
+	for id, is := range st.ifaces {
+		stage, ok := v.stages[id]
+		if ok && stage.Table().Config() != tableConfig(is.Tracking) {
+			ok = false // new tracking settings: a new table
+		}
+		if !ok {
+			stage = sg.NewStage(sets[id], conntrack.MustNew(is.Tracking))
+			v.stages[id] = stage
+		} else {
+			stage.Replace(sets[id])
+		}
+		is.stage = stage
+	}
+	for id := range v.stages {
+		if _, ok := st.ifaces[id]; !ok {
+			delete(v.stages, id)
+		}
+	}
+	v.cfg, v.st = cfg, st
+	return nil
+}
+
+// tableConfig is the configuration a table made from c reports.
+func tableConfig(c conntrack.Config) conntrack.Config {
+	return conntrack.MustNew(c).Config()
+}
+
+// build compiles cfg into a state and each interface's rule set.
+func build(cfg Config) (*state, map[string]*sg.Set, error) {
+	var errs []error
+	fail := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	st := &state{
+		acls:    map[string]*nacl.Compiled{},
+		subnets: map[string]*subnetState{},
+		ifaces:  map[string]*ifaceState{},
+		byAddr:  map[netip.Addr]*ifaceState{},
+		exempt:  map[netip.Addr]string{},
+	}
+	if c, err := nacl.Compile(nacl.Default(DefaultACL)); err == nil {
+		st.acls[DefaultACL] = c
+	}
+	for _, a := range cfg.NetworkACLs {
+		c, err := nacl.Compile(a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if _, dup := st.acls[a.ID]; dup && a.ID != DefaultACL {
+			fail("network ACL %s: declared twice", a.ID)
+		}
+		st.acls[a.ID] = c
+	}
+	for _, s := range cfg.Subnets {
+		if s.ID == "" {
+			fail("subnet with no id")
+			continue
+		}
+		if _, dup := st.subnets[s.ID]; dup {
+			fail("subnet %s: declared twice", s.ID)
+			continue
+		}
+		if !s.CIDR.IsValid() || !s.CIDR.Addr().Is4() {
+			fail("subnet %s: cidr_block %s: want an IPv4 CIDR", s.ID, s.CIDR)
+			continue
+		}
+		if s.IPv6CIDR.IsValid() && !s.IPv6CIDR.Addr().Is6() {
+			fail("subnet %s: ipv6_cidr_block %s: want an IPv6 CIDR", s.ID, s.IPv6CIDR)
+		}
+		s.CIDR, s.IPv6CIDR = s.CIDR.Masked(), s.IPv6CIDR.Masked()
+		if s.ACL == "" {
+			s.ACL = DefaultACL
+		}
+		ss := &subnetState{Subnet: s, acl: st.acls[s.ACL]}
+		if ss.acl == nil {
+			fail("subnet %s: network_acl %s: no such network ACL", s.ID, s.ACL)
+		}
+		st.subnets[s.ID] = ss
+		addReserved(st.exempt, s)
+	}
+	for _, a := range awsServiceAddrs {
+		st.exempt[a.addr] = a.what
+	}
+	if cfg.CIDR.IsValid() && cfg.CIDR.Addr().Is4() {
+		st.exempt[nth(cfg.CIDR.Masked().Addr(), 2)] = "the Amazon DNS server (VPC base + 2)"
+	}
+	groups := map[string]sg.Group{}
+	for _, g := range cfg.SecurityGroups {
+		if _, dup := groups[g.ID]; dup {
+			fail("security group %s: declared twice", g.ID)
+		}
+		groups[g.ID] = g
+	}
+	for _, itf := range cfg.Interfaces {
+		if itf.ID == "" {
+			fail("interface with no id")
+			continue
+		}
+		if _, dup := st.ifaces[itf.ID]; dup {
+			fail("interface %s: declared twice", itf.ID)
+			continue
+		}
+		is := &ifaceState{Interface: itf, listen: map[Port]bool{}}
+		for _, p := range itf.Listening {
+			is.listen[p] = true
+		}
+		is.subnet = st.subnets[itf.Subnet]
+		if is.subnet == nil {
+			fail("interface %s: subnet %s: no such subnet", itf.ID, itf.Subnet)
+			continue
+		}
+		if err := itf.Tracking.Validate(); err != nil {
+			fail("interface %s: connection_tracking: %w", itf.ID, err)
+		}
+		if len(itf.PrivateIPs) == 0 {
+			fail("interface %s: private_ips: at least one address is needed", itf.ID)
+		}
+		for _, a := range itf.PrivateIPs {
+			if !a.Is4() || !is.subnet.CIDR.Contains(a) {
+				fail("interface %s: private_ips %s: not in subnet %s (%s)", itf.ID, a, itf.Subnet, is.subnet.CIDR)
+			}
+		}
+		for _, a := range itf.IPv6Addrs {
+			if !a.Is6() || !is.subnet.IPv6CIDR.IsValid() || !is.subnet.IPv6CIDR.Contains(a) {
+				fail("interface %s: ipv6_addresses %s: not in subnet %s's IPv6 CIDR", itf.ID, a, itf.Subnet)
+			}
+		}
+		for _, a := range is.addrs() {
+			if other, taken := st.byAddr[a]; taken {
+				fail("interface %s: address %s is also interface %s's", itf.ID, a, other.ID)
+			}
+			st.byAddr[a] = is
+		}
+		if n := len(itf.Groups); n == 0 || n > 16 {
+			fail("interface %s: security_groups: %d groups, want 1..16 (SG-26)", itf.ID, n)
+		}
+		st.ifaces[itf.ID] = is
+	}
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	res := &resolver{st: st, groups: groups, lists: map[string][]netip.Prefix{}}
+	for _, pl := range cfg.PrefixLists {
+		res.lists[pl.ID] = pl.Entries
+	}
+	sets := map[string]*sg.Set{}
+	for id, is := range st.ifaces {
+		var gs []sg.Group
+		for _, gid := range is.Groups {
+			g, ok := groups[gid]
+			if !ok {
+				fail("interface %s: security group %s: no such group", id, gid)
+				continue
+			}
+			gs = append(gs, g)
+		}
+		set, err := sg.Compile(gs, res)
+		if err != nil {
+			fail("interface %s: %w", id, err)
+			continue
+		}
+		sets[id] = set
+	}
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	return st, sets, nil
+}
+
+func (is *ifaceState) addrs() []netip.Addr {
+	return append(append([]netip.Addr(nil), is.PrivateIPs...), is.IPv6Addrs...)
+}
+
+// resolver answers the security groups' questions about group membership
+// and prefix lists (SG-19, SG-20).
+type resolver struct {
+	st     *state
+	groups map[string]sg.Group
+	lists  map[string][]netip.Prefix
+}
+
+// GroupAddrs returns the private IPv4 and the IPv6 addresses of every
+// interface that carries group id. Including IPv6 addresses is a choice
+// (SG-20: AWS says "private IP addresses"). Public and Elastic IPs are not
+// modelled, so they never match (SG-19).
+func (r *resolver) GroupAddrs(id string) ([]netip.Addr, bool) {
+	var out []netip.Addr
+	found := false
+	for _, is := range r.st.ifaces {
+		if slices.Contains(is.Groups, id) {
+			found = true
+			out = append(out, is.addrs()...)
+		}
+	}
+	if _, declared := r.groups[id]; declared {
+		found = true
+	}
+	slices.SortFunc(out, netip.Addr.Compare)
+	return out, found
+}
+
+// PrefixList returns a prefix list's entries.
+func (r *resolver) PrefixList(id string) ([]netip.Prefix, bool) {
+	e, ok := r.lists[id]
+	return e, ok
+}
+
+func cloneConfig(c Config) Config {
+	c.PrefixLists = slices.Clone(c.PrefixLists)
+	c.SecurityGroups = slices.Clone(c.SecurityGroups)
+	c.NetworkACLs = slices.Clone(c.NetworkACLs)
+	c.Subnets = slices.Clone(c.Subnets)
+	c.Interfaces = slices.Clone(c.Interfaces)
+	return c
+}
+
+// nth returns the address n above a.
+func nth(a netip.Addr, n int) netip.Addr {
+	for ; n > 0; n-- {
+		a = a.Next()
+	}
+	return a
+}
+
+// awsServiceAddrs are the link-local and ULA addresses of AWS services
+// that neither security groups nor network ACLs filter (NOT-10).
+var awsServiceAddrs = []struct {
+	addr netip.Addr
+	what string
+}{
+	{netip.MustParseAddr("169.254.169.254"), "the instance metadata service"},
+	{netip.MustParseAddr("fd00:ec2::254"), "the instance metadata service"},
+	{netip.MustParseAddr("169.254.169.253"), "the Amazon DNS server"},
+	{netip.MustParseAddr("fd00:ec2::253"), "the Amazon DNS server"},
+	{netip.MustParseAddr("169.254.169.123"), "the Amazon Time Sync Service"},
+	{netip.MustParseAddr("fd00:ec2::123"), "the Amazon Time Sync Service"},
+	{netip.MustParseAddr("fe80:ec2::1"), "the VPC router"},
+}
+
+// addReserved records a subnet's reserved addresses: base + 1 (the VPC
+// router), + 2 (DNS, reserved in every subnet) and + 3 (reserved by AWS),
+// and the same in its IPv6 range (NOT-10; exempting + 3 is a choice).
+func addReserved(m map[netip.Addr]string, s Subnet) {
+	for _, p := range []netip.Prefix{s.CIDR, s.IPv6CIDR} {
+		if !p.IsValid() {
+			continue
+		}
+		base := p.Masked().Addr()
+		m[nth(base, 1)] = "the VPC router (subnet " + s.ID + " base + 1)"
+		m[nth(base, 2)] = "an AWS-reserved address (subnet " + s.ID + " base + 2, the Amazon DNS server in the VPC's first range)"
+		m[nth(base, 3)] = "an AWS-reserved address (subnet " + s.ID + " base + 3)"
+	}
+}
+
+// exemptWhat says which AWS service a, if any, is.
+func (st *state) exemptWhat(a netip.Addr) (string, bool) {
+	if w, ok := st.exempt[a]; ok {
+		return w, true
+	}
+	if a.Is6() && a.IsLinkLocalUnicast() {
+		return "the VPC router (link-local)", true
+	}
+	return "", false
+}
