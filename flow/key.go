@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"net/netip"
 	"strconv"
 )
@@ -107,4 +109,27 @@ func (k Key) String() string {
 		}
 	}
 	return s
+}
+
+// Hash returns a seeded 64-bit hash of k, for spreading keys over the
+// shards of a table. Hash the [Key.Canonical] key to send both directions
+// of a flow to the same place. A random seed keeps crafted floods from
+// aiming at one shard. It does not allocate.
+func (k Key) Hash(seed uint64) uint64 {
+	h := seed ^ 0x9e3779b97f4a7c15
+	h = mix(h, binary.LittleEndian.Uint64(k.src[0:8]))
+	h = mix(h, binary.LittleEndian.Uint64(k.src[8:16]))
+	h = mix(h, binary.LittleEndian.Uint64(k.dst[0:8]))
+	h = mix(h, binary.LittleEndian.Uint64(k.dst[8:16]))
+	w := uint64(k.sport) | uint64(k.dport)<<16 | uint64(k.proto)<<32
+	if k.is4 {
+		w |= 1 << 40
+	}
+	return mix(h, w)
+}
+
+// mix folds w into h with a 128-bit multiply, as wyhash does.
+func mix(h, w uint64) uint64 {
+	hi, lo := bits.Mul64(h^w, 0xa0761d6478bd642f)
+	return hi ^ lo
 }

@@ -54,7 +54,8 @@ func (pl *Pipeline) Evaluate(p *Packet, dir Direction, now time.Time) Decision {
 		}
 	}
 	if n == 0 {
-		d.Verdict = Allow
+		// As Merge(nil): an Allow that no stage decided, no rule admitted.
+		d = Decision{Verdict: Allow, GroupRule: -1}
 	}
 	if d.Conntrack == CTNone && ct.Conntrack != CTNone {
 		mergeConntrack(&d, &ct)

@@ -1,0 +1,80 @@
+// Package flow is the shared vocabulary of pfsim, a simulator of the packet
+// filters of an AWS VPC: what a packet is, how a flow is named, which way
+// a packet goes, what a filter decided and why, and how filters are chained.
+// It imports nothing else of pfsim; the network ACL, security-group and
+// connection-tracking packages all speak its types.
+//
+// # Packets
+//
+// A [Packet] is the part of an IP packet that the filters look at: the
+// protocol, the source and destination addresses, the ports (TCP and
+// UDP), the TCP flags, the ICMP type, code and query identifier, and the
+// length. It is a small value; the filters never see payloads.
+//
+// Packets have a text form, the one scenario files use (see
+// [ParsePacket]), modelled on tcpdump:
+//
+//	tcp 198.51.100.7:49152 > 10.0.1.10:80 [S]         a SYN to a web server
+//	tcp 10.0.1.10:80 > 198.51.100.7:49152 [S.]        its SYN-ACK
+//	icmp 203.0.113.12 > 172.31.16.139 echo-request id 1
+//	udp [2001:db8::7]:5353 > [2001:db8:1::10]:53
+//
+// Real traffic comes in as raw frames; a [Decoder] turns them into
+// packets with gopacket, without allocating.
+//
+// # Flows, keys and replies
+//
+// A flow is the traffic of one conversation in one direction, named by its
+// [Key]: protocol, addresses and ports (for an ICMP query, its identifier;
+// for other protocols, the address pair alone). The answer to a packet
+// goes the other way, so its key is the first key reversed: the reply to
+// tcp 198.51.100.7:49152 > 10.0.1.10:80 is tcp 10.0.1.10:80 >
+// 198.51.100.7:49152. [Key.Reverse] computes it, [Packet.Reverse] builds
+// the reply packet (an echo request becomes an echo reply), and
+// [Key.Canonical] gives both directions one common name. This is how a
+// connection table finds the connection a reply belongs to: a security
+// group admits replies to connections it tracks, whatever its rules say,
+// while a network ACL, which keeps no state, judges every reply afresh.
+//
+// # Directions
+//
+// A [Direction] is relative to a filter: [Ingress] is towards the network
+// interface (or into the subnet), [Egress] away from it. AWS's console says
+// inbound and outbound. The same packet can be egress for the interface
+// that sends it and ingress for the one that receives it.
+//
+// # Verdicts and decisions
+//
+// A filter's answer is a [Verdict], [Allow] or [Drop], but a bare verdict
+// teaches nothing. A [Decision] records what is needed to explain it: the
+// kind of stage ([StageNACL], [StageSG], or [StageExempt] for traffic to
+// AWS services that no filter sees), the direction, the [Reason] (a rule
+// matched, the default deny, no rule, a tracked connection, a full
+// connection table), the NACL rule number or security-group rule, and the
+// connection-tracking outcome ([CTState]: new, established, untracked).
+// [Decision.Explain] renders it as a sentence:
+//
+//	dropped by network ACL acl-web egress rule * (default deny): no rule
+//	allows tcp to port 51234 on 198.51.100.7; network ACLs are stateless, so
+//	the reply to a request needs a rule of its own (ephemeral ports 1024-65535)
+//
+// # Stages and pipelines
+//
+// A [Stage] is one filter on a packet's path: a network ACL, or the set
+// of security groups of one interface with its connection table. A
+// [Pipeline] chains the stages of one interface from the outside in:
+// [subnet NACL, security groups]. An ingress packet meets them outside-in
+// (the NACL first), an egress packet inside-out (the security groups
+// first), and the first stage that drops ends its journey.
+// [Pipeline.Evaluate] returns the deciding stage's decision;
+// [Pipeline.Trace] returns every stage's, which [ExplainTrace] turns into
+// an account of the whole path.
+//
+// # Simulated time
+//
+// Nothing in pfsim reads the wall clock. Every call that can expire state
+// takes the time from its caller: a scenario's timeline, a capture's
+// timestamps, a test's hand-made clock. So a lesson gives the same answer
+// every time it runs, and a test can step across a timeout to the
+// nanosecond.
+package flow

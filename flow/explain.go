@@ -1,0 +1,498 @@
+package flow
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Explain renders d as one plain-English sentence for teachers and
+// learners: which filter decided, in which direction, by which rule, and
+// what connection tracking had to do with it. For example:
+//
+//	dropped by network ACL acl-web egress rule * (default deny): no rule allows tcp to port 51234 on 198.51.100.7; network ACLs are stateless, so the reply to a request needs a rule of its own (ephemeral ports 1024-65535)
+//	allowed by security group sg-web ingress rule #1 (tcp 80 from 0.0.0.0/0); the connection is now tracked (SYN_SENT)
+//	allowed by security group connection tracking: part of a connection opened 2s ago (ESTABLISHED), whatever the rules say
+//
+// Security group rules are numbered from 1 in the text (#1 is
+// GroupRule 0). The words depend only on d, so they are deterministic;
+// d.Packet, when filled in (a [Pipeline] does), adds the packet's
+// protocol, addresses and ports. Explain has a value receiver so that it
+// can be called on the result of [Pipeline.Evaluate] directly.
+func (d Decision) Explain() string {
+	var b strings.Builder
+	switch {
+	case d.Stage == StageExempt || d.Reason == ReasonExempt ||
+		(d.Stage == StageNone && d.Conntrack == CTExempt):
+		explainExempt(&b, &d)
+	case d.Stage == StageNACL:
+		explainNACL(&b, &d)
+	case d.Stage == StageSG:
+		explainSG(&b, &d)
+	default:
+		switch d.Verdict {
+		case Allow:
+			b.WriteString("allowed: no filter stands on this path")
+		case Drop:
+			b.WriteString("dropped")
+		default:
+			b.WriteString("no decision")
+		}
+	}
+	return b.String()
+}
+
+// ExplainTrace explains the decisions of the stages a packet met, in the
+// order met (as [Pipeline.Trace] returns them), one sentence per stage
+// joined by "; then ", so that a whole path reads as one account:
+//
+//	allowed by network ACL acl-web ingress rule 100 (...); then allowed by security group sg-web ingress rule #1 (...); ...
+//
+// An empty list means the packet met no filter.
+func ExplainTrace(ds []Decision) string {
+	if len(ds) == 0 {
+		return "allowed: no filter stands on this path"
+	}
+	var b strings.Builder
+	for i := range ds {
+		if i > 0 {
+			b.WriteString("; then ")
+		}
+		b.WriteString(ds[i].Explain())
+	}
+	return b.String()
+}
+
+func verdictWord(v Verdict) string {
+	switch v {
+	case Allow:
+		return "allowed"
+	case Drop:
+		return "dropped"
+	}
+	return "judged"
+}
+
+func explainNACL(b *strings.Builder, d *Decision) {
+	b.WriteString(verdictWord(d.Verdict))
+	b.WriteString(" by ")
+	if d.ACL != "" {
+		b.WriteString("network ACL ")
+		b.WriteString(d.ACL)
+	} else {
+		b.WriteString("the network ACL")
+	}
+	b.WriteByte(' ')
+	b.WriteString(d.Direction.String())
+	b.WriteString(" rule ")
+	if d.Reason == ReasonDefaultDeny {
+		b.WriteString("* (default deny)")
+	} else {
+		b.WriteString(d.RuleLabel())
+		if d.RuleText != "" {
+			b.WriteString(" (")
+			b.WriteString(d.RuleText)
+			b.WriteByte(')')
+		}
+	}
+	if d.Reason == ReasonDefaultDeny && d.Verdict == Drop {
+		b.WriteString(": no rule allows ")
+		writeTraffic(b, &d.Packet, d.Direction)
+		if hint := replyHint(&d.Packet); hint != "" {
+			b.WriteString("; network ACLs are stateless, so the reply to a request needs a rule of its own (")
+			b.WriteString(hint)
+			b.WriteByte(')')
+		}
+	}
+	// A decision merged by a pipeline carries what an earlier security
+	// group stage did with the packet (egress: the SG sits before the
+	// NACL, MODEL-6).
+	switch d.Conntrack {
+	case CTNew:
+		b.WriteString("; the security groups had let it through and now track its connection")
+		writeConnState(b, d, false)
+	case CTEstablished:
+		b.WriteString("; the security groups had let it through as part of a tracked connection")
+		writeConnState(b, d, true)
+	case CTUntracked:
+		b.WriteString("; the security groups had let it through without tracking it")
+	}
+}
+
+func explainSG(b *strings.Builder, d *Decision) {
+	if d.Verdict == Drop {
+		b.WriteString("dropped by ")
+		writeGroups(b, d.Group)
+		b.WriteString(" on ")
+		b.WriteString(d.Direction.String())
+		b.WriteString(": ")
+		if d.Reason == ReasonTableFull {
+			b.WriteString("the connection table is full (connection tracking allowance exceeded), so no new connection can start")
+			return
+		}
+		b.WriteString("no rule allows ")
+		writeTraffic(b, &d.Packet, d.Direction)
+		if d.Note == NoteExpired {
+			b.WriteString(", and its tracked connection had expired")
+		} else {
+			b.WriteString(", and no tracked connection admits it")
+		}
+		return
+	}
+
+	if d.Reason == ReasonTracked || (d.Reason != ReasonRule && d.Conntrack == CTEstablished) {
+		b.WriteString(verdictWord(d.Verdict))
+		b.WriteString(" by security group connection tracking: part of a ")
+		if d.Age <= 0 {
+			b.WriteString("tracked connection")
+		} else {
+			b.WriteString("connection opened ")
+			b.WriteString(formatDuration(d.Age))
+			b.WriteString(" ago")
+		}
+		if d.ConnState != "" {
+			b.WriteString(" (")
+			b.WriteString(d.ConnState)
+			b.WriteByte(')')
+		}
+		b.WriteString(", whatever the rules say")
+		return
+	}
+
+	b.WriteString(verdictWord(d.Verdict))
+	b.WriteString(" by security group ")
+	if d.Group != "" {
+		b.WriteString(d.Group)
+		b.WriteByte(' ')
+	}
+	b.WriteString(d.Direction.String())
+	b.WriteString(" rule")
+	if d.GroupRule >= 0 {
+		b.WriteString(" #")
+		b.WriteString(strconv.Itoa(d.GroupRule + 1))
+	}
+	if d.RuleText != "" {
+		b.WriteString(" (")
+		b.WriteString(d.RuleText)
+		b.WriteByte(')')
+	}
+
+	switch d.Conntrack {
+	case CTNew:
+		if d.Note == NoteExpired {
+			b.WriteString("; its earlier tracked connection had expired, so the connection is tracked anew")
+		} else {
+			b.WriteString("; the connection is now tracked")
+		}
+		writeConnState(b, d, false)
+	case CTEstablished:
+		b.WriteString("; it belongs to a tracked connection")
+		writeConnState(b, d, true)
+	case CTUntracked:
+		switch d.Note {
+		case NoteOpenBothWays:
+			b.WriteString("; the flow is untracked: this rule is open to the whole internet (")
+			b.WriteString(anyPrefix(&d.Packet))
+			b.WriteString(") and an ")
+			b.WriteString(d.Direction.Reverse().String())
+			b.WriteString(" rule allows all ports back to it, so nothing is tracked and every packet, replies included, needs a rule of its own direction (removing the rule cuts the flow at once)")
+		case NoteAnswersUntracked:
+			b.WriteString("; the flow is untracked: this packet answers an untracked flow, so it gets no reply privilege and needed this ")
+			b.WriteString(d.Direction.String())
+			b.WriteString(" rule of its own; nothing is tracked")
+		case NoteCannotStart:
+			b.WriteString("; nothing is tracked: ")
+			b.WriteString(packetKind(&d.Packet))
+			b.WriteString(" cannot start a tracked connection, so the rules alone judged it")
+		default:
+			b.WriteString("; the flow is untracked")
+		}
+	}
+}
+
+func explainExempt(b *strings.Builder, d *Decision) {
+	b.WriteString("not filtered: traffic ")
+	p := &d.Packet
+	var addr netip.Addr
+	var name string
+	toward := "to"
+	switch {
+	case awsService(p.Dst) != "":
+		addr, name = p.Dst, awsService(p.Dst)
+	case awsService(p.Src) != "":
+		addr, name, toward = p.Src, awsService(p.Src), "from"
+	case d.Direction == Ingress && p.Src.IsValid():
+		addr, toward = p.Src, "from"
+	default:
+		addr = p.Dst
+	}
+	b.WriteString(toward)
+	b.WriteString(" an AWS service")
+	switch {
+	case d.RuleText != "":
+		b.WriteString(" (")
+		b.WriteString(d.RuleText)
+		b.WriteByte(')')
+	case name != "":
+		b.WriteString(" (")
+		b.WriteString(name)
+		b.WriteString(" at ")
+		b.WriteString(addr.String())
+		b.WriteByte(')')
+	case addr.IsValid():
+		b.WriteString(" (")
+		b.WriteString(addr.String())
+		b.WriteByte(')')
+	}
+	b.WriteString(" is never seen by security groups or network ACLs")
+}
+
+// awsService names the AWS services whose fixed addresses NOT-10 lists;
+// "" for any other address.
+func awsService(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	if a.Is4() {
+		b := a.As4()
+		if b[0] != 169 || b[1] != 254 || b[2] != 169 {
+			return ""
+		}
+		switch b[3] {
+		case 254:
+			return "instance metadata"
+		case 253:
+			return "Amazon DNS"
+		case 123:
+			return "Amazon Time Sync"
+		}
+		return ""
+	}
+	b := a.As16()
+	// fd00:ec2::/64 with a final group of 0x254, 0x253 or 0x123.
+	if b[0] != 0xfd || b[1] != 0 || b[2] != 0x0e || b[3] != 0xc2 {
+		return ""
+	}
+	for i := 4; i < 14; i++ {
+		if b[i] != 0 {
+			return ""
+		}
+	}
+	switch uint16(b[14])<<8 | uint16(b[15]) {
+	case 0x254:
+		return "instance metadata"
+	case 0x253:
+		return "Amazon DNS"
+	case 0x123:
+		return "Amazon Time Sync"
+	}
+	return ""
+}
+
+// writeGroups writes "security groups sg-a, sg-b" from the
+// comma-separated list of a security-group drop.
+func writeGroups(b *strings.Builder, groups string) {
+	if strings.TrimSpace(groups) == "" {
+		b.WriteString("the security groups")
+		return
+	}
+	b.WriteString("security groups ")
+	first := true
+	for g := range strings.SplitSeq(groups, ",") {
+		g = strings.TrimSpace(g)
+		if g == "" {
+			continue
+		}
+		if !first {
+			b.WriteString(", ")
+		}
+		first = false
+		b.WriteString(g)
+	}
+}
+
+// writeConnState writes " (STATE, opened AGE ago)" with the parts known.
+func writeConnState(b *strings.Builder, d *Decision, withAge bool) {
+	age := withAge && d.Age > 0
+	if d.ConnState == "" && !age {
+		return
+	}
+	b.WriteString(" (")
+	b.WriteString(d.ConnState)
+	if age {
+		if d.ConnState != "" {
+			b.WriteString(", ")
+		}
+		b.WriteString("opened ")
+		b.WriteString(formatDuration(d.Age))
+		b.WriteString(" ago")
+	}
+	b.WriteByte(')')
+}
+
+// writeTraffic describes the packet as a rule of direction dir would
+// have to match it: "tcp from 198.51.100.7 to port 443" (ingress rules
+// look at the source), "tcp to port 51234 on 198.51.100.7" (egress rules
+// look at the destination), "icmp echo-reply to 203.0.113.12", "gre from
+// 10.0.0.1".
+func writeTraffic(b *strings.Builder, p *Packet, dir Direction) {
+	if !p.Src.IsValid() || !p.Dst.IsValid() {
+		b.WriteString("this packet")
+		return
+	}
+	b.WriteString(p.Proto.String())
+	if p.Proto.IsICMP() {
+		b.WriteByte(' ')
+		writeICMPType(b, p)
+	}
+	switch {
+	case p.Proto.HasPorts() && dir == Ingress:
+		b.WriteString(" from ")
+		b.WriteString(p.Src.String())
+		b.WriteString(" to port ")
+		b.WriteString(strconv.Itoa(int(p.DstPort)))
+	case p.Proto.HasPorts():
+		b.WriteString(" to port ")
+		b.WriteString(strconv.Itoa(int(p.DstPort)))
+		b.WriteString(" on ")
+		b.WriteString(p.Dst.String())
+	case dir == Ingress:
+		b.WriteString(" from ")
+		b.WriteString(p.Src.String())
+	default:
+		b.WriteString(" to ")
+		b.WriteString(p.Dst.String())
+	}
+}
+
+func writeICMPType(b *strings.Builder, p *Packet) {
+	if name := icmpName(p.Proto, p.ICMPType, p.ICMPCode); name != "" {
+		b.WriteString(name)
+		return
+	}
+	b.WriteString("type ")
+	b.WriteString(strconv.Itoa(int(p.ICMPType)))
+	b.WriteString(" code ")
+	b.WriteString(strconv.Itoa(int(p.ICMPCode)))
+}
+
+// looksLikeReply guesses whether p answers a request, from the packet
+// alone: a TCP segment with ACK or RST, or a UDP datagram, going from a
+// well-known port (below 1024) to an ephemeral one (1024 and up), or the
+// reply type of an ICMP query (echo reply, ...). Network ACLs cannot know
+// (NACL-19); the guess only chooses the words of an explanation.
+func looksLikeReply(p *Packet) bool {
+	switch p.Proto {
+	case TCP:
+		return p.Flags&(ACK|RST) != 0 && p.SrcPort < 1024 && p.DstPort >= 1024
+	case UDP:
+		return p.SrcPort < 1024 && p.DstPort >= 1024
+	case ICMP, ICMPv6:
+		req, ok := ICMPQuery(p.Proto, p.ICMPType)
+		return ok && !req
+	}
+	return false
+}
+
+// replyHint says what rule a reply needs, or "" when p does not look like
+// a reply.
+func replyHint(p *Packet) string {
+	if !looksLikeReply(p) {
+		return ""
+	}
+	if p.Proto.HasPorts() {
+		return "ephemeral ports 1024-65535"
+	}
+	h := "an " + p.Proto.String() + " rule for type " + strconv.Itoa(int(p.ICMPType))
+	if name := icmpName(p.Proto, p.ICMPType, 0); name != "" {
+		h += ", " + name
+	}
+	return h
+}
+
+// packetKind names the kind of packet that cannot start a tracked
+// connection (CT-10, CT-17k).
+func packetKind(p *Packet) string {
+	switch p.Proto {
+	case TCP:
+		f := p.Flags
+		switch {
+		case f.Has(SYN | ACK):
+			return "a lone SYN-ACK"
+		case f&RST != 0:
+			return "an RST"
+		case f&FIN != 0:
+			return "a FIN"
+		}
+		return "a tcp segment with flags [" + f.String() + "]"
+	case ICMP, ICMPv6:
+		if req, ok := ICMPQuery(p.Proto, p.ICMPType); ok && !req {
+			if name := icmpName(p.Proto, p.ICMPType, 0); name == "echo-reply" {
+				return "an echo reply"
+			}
+			return "a query reply"
+		}
+		return "an " + p.Proto.String() + " message that is not a query (an error or a router message)"
+	}
+	return "this packet"
+}
+
+// anyPrefix returns the prefix that stands for the whole internet in the
+// packet's family.
+func anyPrefix(p *Packet) string {
+	switch {
+	case p.Src.Is4():
+		return "0.0.0.0/0"
+	case p.Src.Is6():
+		return "::/0"
+	}
+	return "0.0.0.0/0 or ::/0"
+}
+
+// formatDuration renders a duration as a person would say it: "2s",
+// "1m30s", "1h", "5d", "1.5s", "250ms", without the zero parts that
+// time.Duration.String keeps ("1h0m0s").
+func formatDuration(d time.Duration) string {
+	if d < 0 {
+		return "-" + formatDuration(-d)
+	}
+	if d < time.Second {
+		return d.String()
+	}
+	var b []byte
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	h := d / time.Hour
+	d -= h * time.Hour
+	m := d / time.Minute
+	d -= m * time.Minute
+	if days > 0 {
+		b = strconv.AppendInt(b, int64(days), 10)
+		b = append(b, 'd')
+	}
+	if h > 0 {
+		b = strconv.AppendInt(b, int64(h), 10)
+		b = append(b, 'h')
+	}
+	if m > 0 {
+		b = strconv.AppendInt(b, int64(m), 10)
+		b = append(b, 'm')
+	}
+	if d > 0 {
+		s := d / time.Second
+		frac := d % time.Second
+		b = strconv.AppendInt(b, int64(s), 10)
+		if frac > 0 {
+			// Up to nanoseconds, trailing zeros dropped: 1.5s, 0.25s.
+			digits := strconv.AppendInt(nil, int64(frac)+int64(time.Second), 10)[1:]
+			for len(digits) > 0 && digits[len(digits)-1] == '0' {
+				digits = digits[:len(digits)-1]
+			}
+			b = append(b, '.')
+			b = append(b, digits...)
+		}
+		b = append(b, 's')
+	}
+	return string(b)
+}
