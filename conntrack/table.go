@@ -25,10 +25,11 @@ import (
 // Lock discipline: shard.mu guards every field of its shard. A method
 // holds at most one shard lock at a time. count and exceeded are atomics.
 type Table struct {
-	cfg    Config
-	seed   uint64
-	mask   uint64
-	shards []shard
+	cfg      Config // guarded by every shard's lock: Reconfigure holds them all
+	capacity int    // cfg.Capacity, fixed for the table's life
+	seed     uint64
+	mask     uint64
+	shards   []shard
 
 	count    atomic.Int64  // live entries, expired-but-unswept included
 	exceeded atomic.Uint64 // packets dropped because the table was full
@@ -65,7 +66,7 @@ func New(cfg Config) (*Table, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	t := &Table{cfg: cfg, seed: newSeed(), mask: uint64(cfg.Shards - 1), shards: make([]shard, cfg.Shards)}
+	t := &Table{cfg: cfg, capacity: cfg.Capacity, seed: newSeed(), mask: uint64(cfg.Shards - 1), shards: make([]shard, cfg.Shards)}
 	per := cfg.SizeHint / cfg.Shards
 	for i := range t.shards {
 		t.shards[i].index = make(map[flow.Key]uint32, per)
@@ -81,7 +82,7 @@ func New(cfg Config) (*Table, error) {
 func MustNew(cfg Config) *Table {
 	t, err := New(cfg)
 	if err != nil {
-		panic(err)
+		panic("conntrack: MustNew: " + err.Error())
 	}
 	return t
 }
@@ -93,7 +94,14 @@ func newSeed() uint64 {
 }
 
 // Config returns the table's configuration, with defaults filled in.
-func (t *Table) Config() Config { return t.cfg }
+// It takes a shard's lock, since [Table.Reconfigure] writes the
+// configuration while holding all of them.
+func (t *Table) Config() Config {
+	s := &t.shards[0]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return t.cfg
+}
 
 // Result describes a packet's tracked connection after the packet.
 type Result struct {
@@ -308,13 +316,13 @@ func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 // compare-and-swap keeps goroutines that create entries in different
 // shards at once from passing the capacity together.
 func (t *Table) reserve() bool {
-	if t.cfg.Capacity == 0 {
+	if t.capacity == 0 {
 		t.count.Add(1)
 		return true
 	}
 	for {
 		c := t.count.Load()
-		if c >= int64(t.cfg.Capacity) {
+		if c >= int64(t.capacity) {
 			return false
 		}
 		if t.count.CompareAndSwap(c, c+1) {
@@ -335,19 +343,20 @@ func (t *Table) Exceeded() uint64 { return t.exceeded.Load() }
 // capacity is reached (AWS's conntrack_allowance_available, CT-19), or -1
 // when the table has no limit.
 func (t *Table) Available() int {
-	if t.cfg.Capacity == 0 {
+	if t.capacity == 0 {
 		return -1
 	}
-	if a := t.cfg.Capacity - t.Len(); a > 0 {
+	if a := t.capacity - t.Len(); a > 0 {
 		return a
 	}
 	return 0
 }
 
-// Sweep removes expired entries, looking at no more than max slab slots
-// in all (max <= 0 means all of them), and returns how many it removed.
-// Successive calls continue where the last one stopped, so a caller can
-// spread the work over time.
+// Sweep removes expired entries, looking at about max slab slots in all,
+// spread evenly over the shards and at least one per shard (max <= 0
+// means all of them), and returns how many it removed. Successive calls
+// continue where the last one stopped, so a caller can spread the work
+// over time.
 func (t *Table) Sweep(now time.Time, max int) int {
 	n := now.UnixNano()
 	if max <= 0 {

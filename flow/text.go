@@ -108,7 +108,7 @@ func ParsePacket(s string) (Packet, error) {
 func MustParsePacket(s string) Packet {
 	p, err := ParsePacket(s)
 	if err != nil {
-		panic(err)
+		panic("flow: MustParsePacket: " + err.Error())
 	}
 	return p
 }

@@ -25,8 +25,8 @@
 // between packets, atomically, with AWS's effect on live connections:
 // security-group changes keep tracked connections (CT-13) and cut
 // untracked flows (CT-14); ACL changes apply to the next packet (NACL-29).
-// An interface keeps its connection table across changes unless its
-// tracking settings change, which starts a new table.
+// An interface keeps its connection table across every change; new
+// tracking timeouts apply to its live entries from then on.
 //
 // [VPC.Connect] plays both ends of a TCP handshake or a ping through the
 // filters, using each interface's listening ports: a completed handshake

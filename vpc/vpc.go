@@ -181,16 +181,28 @@ func (v *VPC) installLocked(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	// Everything compiled: from here on nothing fails.
+	// Make the tables first, so that nothing can fail once stages change.
+	tables := map[string]*conntrack.Table{}
+	for id, is := range st.ifaces {
+		if _, ok := v.stages[id]; !ok {
+			t, err := conntrack.New(is.Tracking)
+			if err != nil {
+				return fmt.Errorf("interface %s: connection_tracking: %w", id, err)
+			}
+			tables[id] = t
+		}
+	}
+	// Everything compiled: from here on nothing fails. Tracking settings
+	// were validated by build, so Reconfigure cannot refuse them.
 	for id, is := range st.ifaces {
 		stage, ok := v.stages[id]
-		if ok && stage.Table().Config() != tableConfig(is.Tracking) {
-			ok = false // new tracking settings: a new table
-		}
 		if !ok {
-			stage = sg.NewStage(sets[id], conntrack.MustNew(is.Tracking))
+			stage = sg.NewStage(sets[id], tables[id])
 			v.stages[id] = stage
 		} else {
+			// The interface keeps its table; new timeouts apply to its
+			// live entries from now on.
+			_ = stage.Table().Reconfigure(is.Tracking)
 			stage.Replace(sets[id])
 		}
 		is.stage = stage
@@ -202,11 +214,6 @@ func (v *VPC) installLocked(cfg Config) error {
 	}
 	v.cfg, v.st = cfg, st
 	return nil
-}
-
-// tableConfig is the configuration a table made from c reports.
-func tableConfig(c conntrack.Config) conntrack.Config {
-	return conntrack.MustNew(c).Config()
 }
 
 // build compiles cfg into a state and each interface's rule set.

@@ -1,0 +1,440 @@
+package conntrack
+
+import (
+	"fmt"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pfsim/pfsim/flow"
+)
+
+// udpFlow returns the i-th of a family of distinct UDP flows from the
+// interface 10.0.1.10 to a DNS server, spread over client ports.
+func udpFlow(i int) flow.Packet {
+	return flow.Packet{Proto: flow.UDP, Src: netip.AddrFrom4([4]byte{10, 0, 1, 10}), Dst: netip.AddrFrom4([4]byte{10, 0, 0, 2}),
+		SrcPort: uint16(1024 + i), DstPort: 53}
+}
+
+// tcpFlow returns the i-th of a family of distinct TCP flows with the
+// given flags, from clients on the internet to 10.0.1.10:443.
+func tcpFlow(i int, f flow.TCPFlags) flow.Packet {
+	return flow.Packet{Proto: flow.TCP, Src: netip.AddrFrom4([4]byte{198, 51, byte(i >> 16), byte(i >> 8)}), Dst: netip.AddrFrom4([4]byte{10, 0, 1, 10}),
+		SrcPort: uint16(32768 + i%20000), DstPort: 443, Flags: f}
+}
+
+// TestCapacity covers CT-18..CT-20: a table at capacity drops packets that
+// would start a new connection and counts them (conntrack_allowance_
+// exceeded); tracked connections go on as usual; expired entries are
+// cleared to make room before a packet is refused.
+func TestCapacity(t *testing.T) {
+	tab := newTable(t, Config{Capacity: 2})
+	a, b, c := udpFlow(1), udpFlow(2), udpFlow(3)
+	require.Equal(t, 2, tab.Available(), "CT-19 conntrack_allowance_available, empty")
+
+	// Two flows fill the table.
+	_, st := tab.Create(&a, t0)
+	require.Equal(t, Created, st)
+	assert.Equal(t, 1, tab.Available())
+	_, st = tab.Create(&b, at(time.Second))
+	require.Equal(t, Created, st)
+	assert.Equal(t, 0, tab.Available())
+
+	// CT-20: the third new flow is refused and counted.
+	r, st := tab.Create(&c, at(5*time.Second))
+	assert.Equal(t, Full, st)
+	assert.Zero(t, r)
+	assert.Equal(t, uint64(1), tab.Exceeded())
+	assert.Equal(t, 2, tab.Len())
+
+	// CT-20: packets of existing entries pass as usual, both ways, via
+	// Lookup or Create, and are not counted.
+	ra, rb := a.Reverse(), b.Reverse()
+	_, ok := tab.Lookup(&ra, at(10*time.Second))
+	assert.True(t, ok)
+	_, ok = tab.Lookup(&b, at(10*time.Second))
+	assert.True(t, ok)
+	_, st = tab.Create(&rb, at(10*time.Second))
+	assert.Equal(t, Existing, st)
+	assert.Equal(t, uint64(1), tab.Exceeded())
+
+	// A packet that cannot start a connection is not a refused one.
+	fin := tcp(cli, srv, fFA)
+	_, st = tab.Create(&fin, at(10*time.Second))
+	assert.Equal(t, CannotStart, st)
+	assert.Equal(t, uint64(1), tab.Exceeded())
+
+	// Every retry of the refused flow counts (the metric counts packets).
+	for range 3 {
+		_, st = tab.Create(&c, at(20*time.Second))
+		assert.Equal(t, Full, st)
+	}
+	assert.Equal(t, uint64(4), tab.Exceeded())
+
+	// 1 ns before a and b expire (last packets at 10 s, UDP 30 s): full.
+	_, st = tab.Create(&c, at(40*time.Second-time.Nanosecond))
+	assert.Equal(t, Full, st)
+	assert.Equal(t, uint64(5), tab.Exceeded())
+
+	// Once they have expired, the full table clears them and c is created.
+	r, st = tab.Create(&c, at(40*time.Second))
+	assert.Equal(t, Created, st)
+	assert.Equal(t, UDPSingle, r.State)
+	assert.Equal(t, 1, tab.Len(), "the expired entries were removed")
+	assert.Equal(t, 1, tab.Available())
+	assert.Equal(t, uint64(5), tab.Exceeded(), "a created flow is not counted")
+	_, ok = tab.Lookup(&a, at(40*time.Second))
+	assert.False(t, ok)
+}
+
+// TestCapacityPartlyExpired: when one of the entries of a full table has
+// expired, it alone makes room; the live one stays.
+func TestCapacityPartlyExpired(t *testing.T) {
+	tab := newTable(t, Config{Capacity: 2})
+	udpA, tcpB, c := udpFlow(1), tcpFlow(1, fPA), udpFlow(3)
+	play(t, tab, []step{{p: udpA, create: true}, {p: tcpB, create: true}})
+	_, st := tab.Create(&c, at(30*time.Second))
+	assert.Equal(t, Created, st)
+	assert.Equal(t, 2, tab.Len())
+	_, ok := tab.Lookup(&tcpB, at(30*time.Second))
+	assert.True(t, ok)
+	assert.Zero(t, tab.Exceeded())
+}
+
+// TestCapacityFreedByRST: an entry deleted by an RST before any reply
+// (CT-17h) gives its capacity back at once.
+func TestCapacityFreedByRST(t *testing.T) {
+	tab := newTable(t, Config{Capacity: 1})
+	syn := tcp("198.51.100.7:50011", "10.0.1.10:8443", fS)
+	rst := tcp("10.0.1.10:8443", "198.51.100.7:50011", fRA)
+	play(t, tab, []step{{p: syn, create: true}})
+	r := play(t, tab, []step{{p: rst}})
+	require.True(t, r.Closed)
+	assert.Equal(t, 1, tab.Available())
+	other := udpFlow(1)
+	_, st := tab.Create(&other, t0)
+	assert.Equal(t, Created, st)
+}
+
+// TestCapacityUnlimited: capacity 0 means no limit (CT-20's default) and
+// Available reports -1.
+func TestCapacityUnlimited(t *testing.T) {
+	tab := newTable(t, Config{})
+	assert.Equal(t, -1, tab.Available())
+	for i := range 1000 {
+		p := udpFlow(i)
+		_, st := tab.Create(&p, t0)
+		require.Equal(t, Created, st)
+	}
+	assert.Equal(t, 1000, tab.Len())
+	assert.Equal(t, -1, tab.Available())
+	assert.Zero(t, tab.Exceeded())
+}
+
+// TestSweepBounded: a bounded sweep looks at no more than max slots of a
+// one-shard table, removes only expired entries, and successive calls
+// continue where the last stopped until every expired entry is gone.
+func TestSweepBounded(t *testing.T) {
+	tab := newTable(t, Config{Shards: 1})
+	// 10 UDP flows (30 s) interleaved with 10 SYN_SENT flows (120 s).
+	for i := range 10 {
+		u, s := udpFlow(i), tcpFlow(i, fS)
+		play(t, tab, []step{{p: u, create: true}, {p: s, create: true}})
+	}
+	require.Equal(t, 20, tab.Len())
+
+	// Before anything expires, a sweep removes nothing.
+	assert.Zero(t, tab.Sweep(at(30*time.Second-time.Nanosecond), 100))
+	assert.Zero(t, tab.Sweep(at(30*time.Second-time.Nanosecond), 0))
+
+	// At 60 s the UDP flows are dead: 4 slots per call hold 2 of them.
+	now := at(60 * time.Second)
+	total := 0
+	for call := range 5 {
+		n := tab.Sweep(now, 4)
+		assert.Equalf(t, 2, n, "call %d", call)
+		total += n
+	}
+	assert.Equal(t, 10, total)
+	assert.Zero(t, tab.Sweep(now, 4), "nothing left to remove")
+	assert.Equal(t, 10, tab.Len())
+
+	// The SYN_SENT flows were left alone.
+	for i := range 10 {
+		p := tcpFlow(i, fS)
+		_, ok := tab.Lookup(&p, now)
+		assert.Truef(t, ok, "flow %d", i)
+	}
+}
+
+// TestSweepAll: Sweep(now, 0) removes exactly the expired entries of every
+// shard, at the CT-17 edge; Len then counts the live ones. Before a sweep
+// Len still counts expired entries (expiry is lazy).
+func TestSweepAll(t *testing.T) {
+	tab := newTable(t, Config{})
+	for i := range 100 {
+		u, s := udpFlow(i), tcpFlow(i, fS)
+		play(t, tab, []step{{p: u, create: true}, {p: s, create: true}})
+	}
+	assert.Equal(t, 200, tab.Len())
+	assert.Zero(t, tab.Sweep(at(30*time.Second-time.Nanosecond), 0))
+	assert.Equal(t, 200, tab.Len(), "Len counts entries not yet removed")
+	assert.Equal(t, 100, tab.Sweep(at(30*time.Second), 0))
+	assert.Equal(t, 100, tab.Len())
+	assert.Zero(t, tab.Sweep(at(120*time.Second-time.Nanosecond), 0))
+	assert.Equal(t, 100, tab.Sweep(at(120*time.Second), 0))
+	assert.Zero(t, tab.Len())
+	assert.Zero(t, tab.Sweep(at(time.Hour), 0), "sweeping an empty table")
+
+	// A refilled table works as before: freed slots are reused.
+	for i := range 100 {
+		p := udpFlow(i)
+		play(t, tab, []step{{p: p, at: time.Hour, create: true}})
+	}
+	assert.Equal(t, 100, tab.Sweep(at(time.Hour+30*time.Second), 0))
+}
+
+// TestSweepManyShards: with more shards than max, every call still makes
+// progress and repeated calls remove every expired entry.
+func TestSweepManyShards(t *testing.T) {
+	tab := newTable(t, Config{Shards: 16})
+	for i := range 64 {
+		p := udpFlow(i)
+		play(t, tab, []step{{p: p, create: true}})
+	}
+	now := at(time.Minute)
+	total := 0
+	for range 64 {
+		total += tab.Sweep(now, 1)
+	}
+	assert.Equal(t, 64, total)
+	assert.Zero(t, tab.Len())
+}
+
+// TestSweepShorterTimeout: a full sweep may skip a shard in which nothing
+// can have expired yet, so a state change to a shorter timeout must be
+// noticed: ESTABLISHED (5 days) → CLOSE (10 s, CT-17h), FIN_WAIT (120 s).
+func TestSweepShorterTimeout(t *testing.T) {
+	tests := []struct {
+		name    string
+		last    flow.Packet
+		timeout time.Duration
+	}{
+		{"RST → CLOSE", tcp(srv, cli, fRA), CloseTimeout},
+		{"FIN → FIN_WAIT", tcp(cli, srv, fFA), FinWaitTimeout},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tab := newTable(t, Config{Shards: 1})
+			play(t, tab, []step{
+				{p: tcp(cli, srv, fS), create: true},
+				{p: tcp(srv, cli, fSA)},
+				{p: tcp(cli, srv, fA)},
+				{p: tc.last, at: time.Hour},
+			})
+			assert.Zero(t, tab.Sweep(at(time.Hour+tc.timeout-time.Nanosecond), 0))
+			assert.Equal(t, 1, tab.Sweep(at(time.Hour+tc.timeout), 0))
+		})
+	}
+}
+
+// TestConns: Conns lists live connections under their original key (the
+// first packet's direction, whichever way the canonical key points),
+// with state and times; expired entries are left out.
+func TestConns(t *testing.T) {
+	tab := newTable(t, Config{})
+	// The client's key is not canonical (198.51.100.7 > 10.0.1.10) ...
+	in := tcp("198.51.100.7:50000", "10.0.1.10:80", fS)
+	// ... this one is (10.0.1.10 < 203.0.113.80).
+	out := tcp("10.0.1.10:40000", "203.0.113.80:443", fS)
+	ping := icmp("203.0.113.12", "10.0.1.10", flow.ICMPEchoRequest, 7)
+	play(t, tab, []step{
+		{p: in, create: true},
+		{p: out, create: true},
+		{p: ping, create: true},
+		{p: in.Reverse(), at: 5 * time.Second}, // SYN-ACK shape: reply direction
+		{p: tcp("203.0.113.80:443", "10.0.1.10:40000", fSA), at: 5 * time.Second},
+	})
+	cs := tab.Conns(at(6 * time.Second))
+	require.Len(t, cs, 3)
+	got := map[string]Conn{}
+	for _, c := range cs {
+		got[c.Key.String()] = c
+	}
+	want := []struct {
+		key     string
+		state   State
+		last    time.Duration
+		timeout time.Duration
+	}{
+		{"tcp 198.51.100.7:50000 > 10.0.1.10:80", SynSent, 5 * time.Second, SynSentTimeout},
+		{"tcp 10.0.1.10:40000 > 203.0.113.80:443", SynRecv, 5 * time.Second, SynRecvTimeout},
+		{"icmp 203.0.113.12 > 10.0.1.10 id 7", ICMPQuery, 0, ICMPTimeout},
+	}
+	for _, w := range want {
+		c, ok := got[w.key]
+		if !assert.Truef(t, ok, "no conn %s in %v", w.key, got) {
+			continue
+		}
+		assert.Equal(t, w.state, c.State, w.key)
+		assert.True(t, c.Created.Equal(t0), w.key)
+		assert.True(t, c.LastSeen.Equal(at(w.last)), w.key)
+		assert.True(t, c.Expires.Equal(at(w.last+w.timeout)), w.key)
+	}
+	// At 30 s the ping is gone; Conns does not remove it, Len still
+	// counts it.
+	assert.Len(t, tab.Conns(at(30*time.Second)), 2)
+	assert.Equal(t, 3, tab.Len())
+	assert.Empty(t, newTable(t, Config{}).Conns(t0))
+}
+
+// TestConcurrent: goroutines creating, looking up and sweeping one table at
+// once, with flows of their own and flows they share, must keep every
+// live connection and lose none to a race. Run with -race.
+func TestConcurrent(t *testing.T) {
+	const (
+		workers = 8
+		own     = 200 // long-lived TCP flows per worker
+		shared  = 4   // UDP flows every worker uses
+	)
+	tab := newTable(t, Config{})
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*own)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range own {
+				id := w*own + i
+				now := at(time.Duration(i) * time.Millisecond)
+				syn, synAck, ack := tcpFlow(id, fS), tcpFlow(id, fSA).Reverse(), tcpFlow(id, fA)
+				if _, st := tab.Create(&syn, now); st != Created {
+					errs <- fmt.Errorf("worker %d flow %d: Create %s", w, id, st)
+					continue
+				}
+				for _, p := range []*flow.Packet{&synAck, &ack} {
+					if _, ok := tab.Lookup(p, now); !ok {
+						errs <- fmt.Errorf("worker %d flow %d: lost", w, id)
+					}
+				}
+				// A shared flow: whoever comes first creates it.
+				s := udpFlow(i % shared)
+				if _, st := tab.Create(&s, now); st != Created && st != Existing {
+					errs <- fmt.Errorf("worker %d shared %d: Create %s", w, i%shared, st)
+				}
+				rs := s.Reverse()
+				if _, ok := tab.Lookup(&rs, now); !ok {
+					errs <- fmt.Errorf("worker %d shared %d: lost", w, i%shared)
+				}
+				// Short-lived flows, reset after the handshake (CLOSE,
+				// 10 s, CT-17h), which a sweeper at a later time removes
+				// while others are being created: slot reuse under
+				// contention.
+				e, eAck, eRst := tcpFlow(100_000+id, fS), tcpFlow(100_000+id, fSA).Reverse(), tcpFlow(100_000+id, fR)
+				tab.Create(&e, now)
+				tab.Lookup(&eAck, now)
+				tab.Lookup(&eRst, now)
+			}
+		}()
+	}
+	// A sweeper, at a time when only the short-lived flows have expired
+	// (the shared UDP flows were refreshed at most 1 s after t0, so they
+	// are alive until at least 30 s).
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range 200 {
+			tab.Sweep(at(20*time.Second), 16)
+			if i%50 == 0 {
+				tab.Sweep(at(20*time.Second), 0)
+			}
+			_ = tab.Len()
+			_ = tab.Available()
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// The sweeper may have run before some short-lived flows were
+	// made; a final sweep at 20 s leaves exactly the long-lived and the
+	// shared flows.
+	tab.Sweep(at(20*time.Second), 0)
+	assert.Equal(t, workers*own+shared, tab.Len())
+	assert.Equal(t, workers*own+shared, len(tab.Conns(at(20*time.Second))))
+	for id := range workers * own {
+		p := tcpFlow(id, fPA)
+		r, ok := tab.Lookup(&p, at(20*time.Second))
+		if assert.Truef(t, ok, "flow %d", id) {
+			assert.Equal(t, Established, r.State)
+		}
+	}
+}
+
+// TestConcurrentCapacity: goroutines racing to fill a table never push it
+// past its capacity (CT-18): exactly Capacity creations succeed and every
+// other attempt is Full and counted.
+func TestConcurrentCapacity(t *testing.T) {
+	const (
+		workers  = 8
+		attempts = 200
+		capacity = 100
+	)
+	for round := range 20 {
+		tab := newTable(t, Config{Capacity: capacity})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		counts := map[Status]int{}
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				local := map[Status]int{}
+				for i := range attempts {
+					p := udpFlow(w*attempts + i)
+					_, st := tab.Create(&p, t0)
+					local[st]++
+				}
+				mu.Lock()
+				for st, n := range local {
+					counts[st] += n
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		require.Equalf(t, capacity, counts[Created], "round %d: %v", round, counts)
+		require.Equal(t, workers*attempts-capacity, counts[Full])
+		require.Equal(t, uint64(workers*attempts-capacity), tab.Exceeded())
+		require.Equal(t, capacity, tab.Len())
+		require.Zero(t, tab.Available())
+	}
+}
+
+// Reconfigure changes the idle timeouts of a live table (CT-16: the
+// timeouts are an interface attribute that can be modified) and keeps
+// its entries; an invalid configuration changes nothing.
+func TestReconfigure(t *testing.T) {
+	tb := MustNew(Config{TCPEstablishedTimeout: 600 * time.Second})
+	start := time.Unix(1_700_000_000, 0)
+	p := flow.MustParsePacket("tcp 10.0.1.10:40000 > 203.0.113.80:443 [.]")
+	_, st := tb.Create(&p, start)
+	require.Equal(t, Created, st)
+
+	require.Error(t, tb.Reconfigure(Config{TCPEstablishedTimeout: time.Second}))
+	assert.Equal(t, 600*time.Second, tb.Config().TCPEstablishedTimeout)
+
+	require.NoError(t, tb.Reconfigure(Config{TCPEstablishedTimeout: 60 * time.Second}))
+	assert.Equal(t, 60*time.Second, tb.Config().TCPEstablishedTimeout)
+	assert.Equal(t, DefaultUDPTimeout, tb.Config().UDPTimeout, "zero means the default")
+	_, ok := tb.Lookup(&p, start.Add(59*time.Second))
+	assert.True(t, ok, "kept, and refreshed")
+	r, ok := tb.Lookup(&p, start.Add(119*time.Second))
+	assert.False(t, ok, "expires by the new 60 s timeout")
+	assert.True(t, r.Expired)
+}
