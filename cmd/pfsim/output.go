@@ -1,0 +1,315 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/scenario"
+	"github.com/pfsim/pfsim/vpc"
+)
+
+// runFiles loads, runs and reports each file; it returns the worst status.
+func runFiles(cmd string, o options, files []string, stdout, stderr io.Writer) int {
+	status := exitOK
+	worse := func(s int) {
+		if s > status {
+			status = s
+		}
+	}
+	steps, failed := 0, 0
+	for _, path := range files {
+		f, warns, err := scenario.Load(path)
+		for _, w := range warns {
+			fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Msg)
+		}
+		if err != nil {
+			reportInvalid(o, path, err, stdout, stderr)
+			worse(exitInvalid)
+			continue
+		}
+		rep, err := scenario.Run(f)
+		if err != nil {
+			reportInvalid(o, path, err, stdout, stderr)
+			worse(exitInvalid)
+			continue
+		}
+		steps += len(rep.Results)
+		failed += rep.Failed()
+		if rep.Failed() > 0 {
+			worse(exitFailed)
+		}
+		switch {
+		case o.json:
+			writeJSON(stdout, rep)
+		case cmd == "trace":
+			writeTrace(stdout, rep, o.color)
+		default:
+			writeFailures(stdout, rep)
+		}
+	}
+	if !o.json && cmd == "check" {
+		verdict := "all expectations hold"
+		if failed > 0 {
+			verdict = fmt.Sprintf("%d failed", failed)
+		}
+		if status == exitInvalid {
+			verdict += "; some files are invalid"
+		}
+		fmt.Fprintf(stdout, "pfsim check: %d file(s), %d step(s): %s\n", len(files), steps, verdict)
+	}
+	return status
+}
+
+// reportInvalid prints each error of an invalid file as FILE:LINE:COL: msg.
+func reportInvalid(o options, path string, err error, stdout, stderr io.Writer) {
+	errs := scenario.Errors(err)
+	if len(errs) == 0 {
+		fmt.Fprintf(stderr, "%s: %v\n", path, err)
+		if o.json {
+			writeRecord(stdout, map[string]any{"file": path, "error": err.Error()})
+		}
+		return
+	}
+	for _, e := range errs {
+		fmt.Fprintln(stderr, e.Error())
+		if o.json {
+			writeRecord(stdout, map[string]any{"file": e.Pos.File, "line": e.Pos.Line, "col": e.Pos.Col, "field": e.Field, "error": e.Msg})
+		}
+	}
+}
+
+// stepText is the step's action as written.
+func stepText(st *scenario.Step) string {
+	switch st.Kind {
+	case scenario.StepPacket:
+		return st.Packet.String()
+	case scenario.StepConnect:
+		return st.Connect.String()
+	}
+	return "change"
+}
+
+// resultWord is the verdict of a packet, the outcome of a connect, or
+// "applied" for a change.
+func resultWord(r *scenario.Result) string {
+	switch {
+	case r.Err != nil:
+		return "error"
+	case r.Path != nil:
+		return r.Path.Final.Verdict.String()
+	case r.Attempt != nil:
+		return r.Attempt.Outcome.String()
+	}
+	return "applied"
+}
+
+func writeFailures(w io.Writer, rep *scenario.Report) {
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		if r.OK() {
+			continue
+		}
+		head := fmt.Sprintf("%s:%d: step %d at %s: %s %s", r.Step.Pos.File, r.Step.Pos.Line, r.Index+1, r.Step.At, r.Step.Kind, stepText(r.Step))
+		if r.Err != nil {
+			fmt.Fprintf(w, "%s: %v\n", head, r.Err)
+			continue
+		}
+		fmt.Fprintf(w, "%s: %s\n    why: %s\n", head, strings.Join(r.Failures, "; "), indent(r.Explain(), "    "))
+	}
+}
+
+const (
+	green  = "\x1b[32m"
+	red    = "\x1b[31m"
+	yellow = "\x1b[33m"
+	dim    = "\x1b[2m"
+	bold   = "\x1b[1m"
+	reset  = "\x1b[0m"
+)
+
+func paint(on bool, color, s string) string {
+	if !on {
+		return s
+	}
+	return color + s + reset
+}
+
+func writeTrace(w io.Writer, rep *scenario.Report, color bool) {
+	f := rep.File
+	fmt.Fprintf(w, "%s\n", paint(color, bold, f.Path+": "+f.Name))
+	if d := strings.TrimSpace(f.Description); d != "" {
+		fmt.Fprintf(w, "%s\n", indent(d, "  "))
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		word := resultWord(r)
+		col := dim
+		switch word {
+		case "allow", "connected":
+			col = green
+		case "drop", "timeout", "error":
+			col = red
+		case "refused":
+			col = yellow
+		}
+		mark := ""
+		switch {
+		case !r.OK():
+			mark = paint(color, red, "✗ "+failureText(r))
+		case r.Step.Expect != nil:
+			mark = paint(color, green, "✓ as expected")
+		}
+		ct := ""
+		if r.Path != nil && r.Path.Final.Verdict == flow.Allow {
+			ct = r.Path.Final.Conntrack.String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Step.At, r.Step.Kind, stepText(r.Step), paint(color, col, word), ct, mark)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		fmt.Fprintf(w, "%s %s %s\n", paint(color, bold, fmt.Sprintf("[%d] %s", i+1, r.Step.At)), r.Step.Kind, stepText(r.Step))
+		fmt.Fprintf(w, "%s\n", indent(explainSteps(r), "    "))
+	}
+}
+
+func failureText(r *scenario.Result) string {
+	if r.Err != nil {
+		return r.Err.Error()
+	}
+	return strings.Join(r.Failures, "; ")
+}
+
+// explainSteps explains each stage a packet met, one per line, or a
+// connect's packets, or a change.
+func explainSteps(r *scenario.Result) string {
+	if r.Path == nil {
+		return r.Explain()
+	}
+	return explainPath(r.Path)
+}
+
+func explainPath(p *vpc.Path) string {
+	if p.Exempt != "" || len(p.Hops) == 0 {
+		return p.Final.Explain()
+	}
+	var b strings.Builder
+	for i, h := range p.Hops {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		label := h.Interface + " " + h.Decision.Stage.String() + " " + h.Decision.Direction.String()
+		if h.Decision.Stage == flow.StageNACL {
+			label = h.Subnet + " nacl " + h.Decision.Direction.String()
+		}
+		fmt.Fprintf(&b, "%s: %s", label, h.Decision.Explain())
+	}
+	return b.String()
+}
+
+func indent(s, pre string) string {
+	return pre + strings.ReplaceAll(s, "\n", "\n"+pre)
+}
+
+// record is one JSON line per step.
+type record struct {
+	File        string      `json:"file"`
+	Line        int         `json:"line"`
+	Step        int         `json:"step"`
+	At          string      `json:"at"`
+	Kind        string      `json:"kind"`
+	Input       string      `json:"input,omitempty"`
+	Result      string      `json:"result"`
+	Stage       string      `json:"stage,omitempty"`
+	ACL         string      `json:"acl,omitempty"`
+	Direction   string      `json:"direction,omitempty"`
+	Rule        string      `json:"rule,omitempty"`
+	Group       string      `json:"group,omitempty"`
+	Conntrack   string      `json:"conntrack,omitempty"`
+	ConnState   string      `json:"conn_state,omitempty"`
+	Explanation string      `json:"explanation"`
+	OK          bool        `json:"ok"`
+	Failures    []string    `json:"failures,omitempty"`
+	Error       string      `json:"error,omitempty"`
+	Hops        []hopRecord `json:"hops,omitempty"`
+	Packets     []pktRecord `json:"packets,omitempty"`
+}
+
+type hopRecord struct {
+	Interface   string `json:"interface"`
+	Subnet      string `json:"subnet"`
+	Stage       string `json:"stage"`
+	Direction   string `json:"direction"`
+	Verdict     string `json:"verdict"`
+	ACL         string `json:"acl,omitempty"`
+	Rule        string `json:"rule,omitempty"`
+	Group       string `json:"group,omitempty"`
+	Conntrack   string `json:"conntrack,omitempty"`
+	Explanation string `json:"explanation"`
+}
+
+type pktRecord struct {
+	Packet  string `json:"packet"`
+	Verdict string `json:"verdict"`
+}
+
+func writeJSON(w io.Writer, rep *scenario.Report) {
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		rec := record{File: r.Step.Pos.File, Line: r.Step.Pos.Line, Step: i + 1, At: r.Step.At.String(),
+			Kind: r.Step.Kind.String(), Input: stepText(r.Step), Result: resultWord(r), Explanation: r.Explain(),
+			OK: r.OK(), Failures: r.Failures}
+		if r.Err != nil {
+			rec.Error = r.Err.Error()
+		}
+		if d, ok := r.Decision(); ok {
+			if d.Verdict == flow.Drop {
+				rec.Stage, rec.Direction = d.Stage.String(), d.Direction.String()
+				if d.Stage == flow.StageNACL {
+					rec.ACL, rec.Rule = d.ACL, d.RuleLabel()
+				}
+			}
+			rec.Group = d.Group
+			if d.Conntrack != flow.CTNone {
+				rec.Conntrack = d.Conntrack.String()
+			}
+			rec.ConnState = d.ConnState
+		}
+		if r.Path != nil {
+			for _, h := range r.Path.Hops {
+				d := h.Decision
+				hr := hopRecord{Interface: h.Interface, Subnet: h.Subnet, Stage: d.Stage.String(), Direction: d.Direction.String(),
+					Verdict: d.Verdict.String(), Group: d.Group, Explanation: d.Explain()}
+				if d.Stage == flow.StageNACL {
+					hr.ACL, hr.Rule = d.ACL, d.RuleLabel()
+				}
+				if d.Conntrack != flow.CTNone {
+					hr.Conntrack = d.Conntrack.String()
+				}
+				rec.Hops = append(rec.Hops, hr)
+			}
+		}
+		if r.Attempt != nil {
+			for _, x := range r.Attempt.Exchanges {
+				rec.Packets = append(rec.Packets, pktRecord{Packet: x.Packet.String(), Verdict: x.Path.Final.Verdict.String()})
+			}
+		}
+		writeRecord(w, rec)
+	}
+}
+
+func writeRecord(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"error": errors.Unwrap(err).Error()})
+	}
+	w.Write(append(b, '\n'))
+}
