@@ -95,11 +95,17 @@ func (st *state) send(p *flow.Packet, now time.Time, hops []Hop) (Path, error) {
 	if dst != nil {
 		path.To = dst.ID
 	}
-	for _, a := range [2]netip.Addr{p.Dst, p.Src} {
+	for i, a := range [2]netip.Addr{p.Dst, p.Src} {
 		if what, ok := st.exemptWhat(a); ok {
+			// Egress: towards the service; Ingress: from it. The
+			// explanation names the service's end of the packet by it.
+			dir := flow.Egress
+			if i == 1 {
+				dir = flow.Ingress
+			}
 			path.Exempt = what
 			path.Final = flow.Decision{Verdict: flow.Allow, Stage: flow.StageExempt, Reason: flow.ReasonExempt,
-				Conntrack: flow.CTExempt, GroupRule: -1, Group: what, Packet: *p}
+				Direction: dir, Conntrack: flow.CTExempt, GroupRule: -1, Group: what, Packet: *p}
 			return path, nil
 		}
 	}

@@ -137,6 +137,13 @@ func TestExemptServices_NOT10(t *testing.T) {
 		assert.Empty(t, path.Hops, dst)
 		assert.Equal(t, flow.CTExempt, path.Final.Conntrack, dst)
 		assert.NotEmpty(t, path.Exempt, dst)
+		assert.Contains(t, path.Explain(), "traffic to an AWS service", dst)
+		assert.NotContains(t, path.Explain(), "10.0.3.30", dst)
+		back := p.Reverse()
+		path, err = v.Send(&back, at(0))
+		require.NoError(t, err)
+		assert.Contains(t, path.Explain(), "traffic from an AWS service", dst)
+		assert.NotContains(t, path.Explain(), "10.0.3.30", dst)
 	}
 	// 10.0.3.4 is an ordinary address outside any interface: filtered.
 	p := &flow.Packet{Proto: flow.UDP, Src: netip.MustParseAddr("10.0.3.30"), Dst: netip.MustParseAddr("10.0.3.4"), SrcPort: 40000, DstPort: 53}
