@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,4 +121,23 @@ func TestUsage(t *testing.T) {
 	code, _, errOut = pfsim("trace", "--color=pink", "x.yaml")
 	assert.Equal(t, exitInvalid, code)
 	assert.Contains(t, errOut, "--color")
+}
+
+// The README shows `pfsim trace` of the seed's web server; it must be what
+// the command prints today.
+func TestREADMETrace(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	s := string(readme)
+	const begin = "<!-- trace:begin examples/scenarios/01-seed-web-server.yaml -->\n```text\n$ pfsim trace examples/scenarios/01-seed-web-server.yaml\n"
+	i := strings.Index(s, begin)
+	require.GreaterOrEqual(t, i, 0, "README has the trace block")
+	j := strings.Index(s[i:], "```\n<!-- trace:end -->")
+	require.Greater(t, j, 0)
+	shown := s[i+len(begin) : i+j]
+
+	t.Chdir("../..")
+	code, out, _ := pfsim("trace", "examples/scenarios/01-seed-web-server.yaml")
+	require.Equal(t, exitOK, code)
+	assert.Equal(t, out, shown)
 }

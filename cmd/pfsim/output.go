@@ -91,7 +91,24 @@ func stepText(st *scenario.Step) string {
 	case scenario.StepConnect:
 		return st.Connect.String()
 	}
-	return "change"
+	var ids []string
+	c := &st.Change
+	for _, x := range c.SecurityGroups {
+		ids = append(ids, x.Group.ID)
+	}
+	for _, x := range c.NetworkACLs {
+		ids = append(ids, x.ACL.ID)
+	}
+	for _, x := range c.Subnets {
+		ids = append(ids, x.ID)
+	}
+	for _, x := range c.Interfaces {
+		ids = append(ids, x.ID)
+	}
+	for _, x := range c.PrefixLists {
+		ids = append(ids, x.ID)
+	}
+	return strings.Join(ids, ", ")
 }
 
 // resultWord is the verdict of a packet, the outcome of a connect, or
