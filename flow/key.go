@@ -16,11 +16,18 @@ import (
 // TCP and UDP use their ports; an ICMP or ICMPv6 query uses its identifier
 // in both slots, so that the reply's key is the request's key reversed;
 // every other packet has both slots zero (address pair and protocol only).
+//
+// The key is 40 bytes with no padding, so that the compiler copies it in
+// whole words and maps hash and compare it as plain memory. At 38 bytes a
+// copy ended in an overlapping store that the next 8-byte load could not
+// forward from: CanonicalHash took 40 ns instead of 27 on the benchmark
+// machine.
 type Key struct {
 	src, dst     [16]byte
 	sport, dport uint16
 	proto        Proto
 	is4          bool
+	pad          [2]byte // always zero; makes the size a multiple of 8
 }
 
 // Key returns the flow key of p.
@@ -70,6 +77,13 @@ func (k *Key) less(o Key) bool {
 		}
 	}
 	return k.sport < o.sport
+}
+
+// Equal reports whether *k and *o are the same key, as k == o does. The
+// compiler inlines it as word compares, where == on the whole key calls
+// the runtime's memory comparison (a tenth of a connection-table lookup).
+func (k *Key) Equal(o *Key) bool {
+	return k.src == o.src && k.dst == o.dst && k.sport == o.sport && k.dport == o.dport && k.proto == o.proto && k.is4 == o.is4
 }
 
 // Proto returns the key's protocol.
@@ -126,6 +140,98 @@ func (k Key) Hash(seed uint64) uint64 {
 		w |= 1 << 40
 	}
 	return mix(h, w)
+}
+
+// CanonicalHash returns k.Canonical() and the Hash(seed) of that
+// canonical key, in one pass: the two addresses are compared as two
+// big-endian words each instead of building the reversed key twice, and
+// the words loaded for the comparison are the ones hashed. It costs about
+// 60% of the two calls and does not allocate. From a packet,
+// [Packet.CanonicalKeyHash] is faster still.
+func (k Key) CanonicalHash(seed uint64) (c Key, same bool, h uint64) {
+	s0, s1 := binary.BigEndian.Uint64(k.src[0:8]), binary.BigEndian.Uint64(k.src[8:16])
+	d0, d1 := binary.BigEndian.Uint64(k.dst[0:8]), binary.BigEndian.Uint64(k.dst[8:16])
+	// Canonical's order: source address bytes, then source port, against
+	// the reverse key's (whose source is k's destination). Equal keys
+	// (src == dst, sport == dport) count as canonical.
+	same = s0 < d0 || s0 == d0 && (s1 < d1 || s1 == d1 && k.sport <= k.dport)
+	c = k
+	a0, a1, b0, b1 := s0, s1, d0, d1
+	if !same {
+		c.src, c.dst = k.dst, k.src
+		c.sport, c.dport = k.dport, k.sport
+		a0, a1, b0, b1 = d0, d1, s0, s1
+	}
+	// Hash reads the address words little-endian: byte-swapping the
+	// big-endian words already loaded gives the same values.
+	h = seed ^ 0x9e3779b97f4a7c15
+	h = mix(h, bits.ReverseBytes64(a0))
+	h = mix(h, bits.ReverseBytes64(a1))
+	h = mix(h, bits.ReverseBytes64(b0))
+	h = mix(h, bits.ReverseBytes64(b1))
+	w := uint64(c.sport) | uint64(c.dport)<<16 | uint64(c.proto)<<32
+	if c.is4 {
+		w |= 1 << 40
+	}
+	return c, same, mix(h, w)
+}
+
+// CanonicalKeyHash sets *c to p.Key().Canonical() and returns whether
+// that is p's own key and c.Hash(seed): the same three results as
+// p.Key().CanonicalHash(seed), computed straight from the packet. It is
+// the connection table's first step for every packet, and it does not
+// allocate.
+//
+// The key is written through c rather than returned because the copies of
+// a 40-byte value the compiler makes on the way cost more than the rest:
+// loads that span two earlier stores defeat store-to-load forwarding. On
+// the benchmark machine this form takes 32 ns, p.Key().CanonicalHash 60
+// and p.Key().Canonical() then Hash 97 (BenchmarkCanonicalHash, each with
+// a key comparison).
+func (p *Packet) CanonicalKeyHash(seed uint64, c *Key) (same bool, h uint64) {
+	s0, s1 := addrWords(p.Src)
+	d0, d1 := addrWords(p.Dst)
+	var sport, dport uint16
+	switch {
+	case p.Proto == TCP || p.Proto == UDP:
+		sport, dport = p.SrcPort, p.DstPort
+	case p.Proto == ICMP || p.Proto == ICMPv6:
+		if _, ok := ICMPQuery(p.Proto, p.ICMPType); ok {
+			sport, dport = p.ICMPID, p.ICMPID
+		}
+	}
+	same = s0 < d0 || s0 == d0 && (s1 < d1 || s1 == d1 && sport <= dport)
+	if !same {
+		s0, s1, d0, d1 = d0, d1, s0, s1
+		sport, dport = dport, sport
+	}
+	binary.BigEndian.PutUint64(c.src[0:8], s0)
+	binary.BigEndian.PutUint64(c.src[8:16], s1)
+	binary.BigEndian.PutUint64(c.dst[0:8], d0)
+	binary.BigEndian.PutUint64(c.dst[8:16], d1)
+	c.sport, c.dport, c.proto, c.is4, c.pad = sport, dport, p.Proto, p.Src.Is4(), [2]byte{}
+	h = seed ^ 0x9e3779b97f4a7c15
+	h = mix(h, bits.ReverseBytes64(s0))
+	h = mix(h, bits.ReverseBytes64(s1))
+	h = mix(h, bits.ReverseBytes64(d0))
+	h = mix(h, bits.ReverseBytes64(d1))
+	w := uint64(sport) | uint64(dport)<<16 | uint64(p.Proto)<<32
+	if c.is4 {
+		w |= 1 << 40
+	}
+	return same, mix(h, w)
+}
+
+// addrWords returns a's 16-byte form (As16) as two big-endian words. An
+// IPv4 address is read with As4, whose 4 bytes load back without the stall
+// that copying As16's array causes.
+func addrWords(a netip.Addr) (hi, lo uint64) {
+	if a.Is4() {
+		b := a.As4()
+		return 0, 0xffff<<32 | uint64(binary.BigEndian.Uint32(b[:]))
+	}
+	b := a.As16()
+	return binary.BigEndian.Uint64(b[0:8]), binary.BigEndian.Uint64(b[8:16])
 }
 
 // mix folds w into h with a 128-bit multiply, as wyhash does.
