@@ -125,20 +125,22 @@
 // # Concurrency and lock discipline
 //
 // A [Table] is safe for concurrent use. It is split into shards (16 by
-// default, [Config.Shards]), each a map from canonical key to a slot in a
-// pointer-free slab of entries, guarded by its own mutex. Both directions
-// of a flow hash to the same shard. A method holds at most one shard lock
-// at a time and never calls out while holding it; the entry count and
+// default, [Config.Shards]), each an open-addressing index from canonical
+// key to a slot in a pointer-free slab of entries, guarded by its own
+// mutex. Both directions of a flow hash to the same shard. A method holds
+// at most one shard lock at a time and never calls out while holding it
+// ([Table.Reconfigure] takes them all, in order); the entry count and
 // the exceeded counter are atomics, and capacity is reserved with a
 // compare-and-swap before an entry is stored. Only a full table's
 // clearing, Sweep and Conns visit every shard, one after another.
 //
 // [Table.Lookup] runs on every packet and does not allocate;
 // [Table.Create] does not allocate once the table is warm (a slab slot
-// freed by an expired entry, room in the shard's map). The tests hold
-// both to zero allocations. A tracked connection costs about 170 bytes
-// of heap in a table of a million (BenchmarkLookup's B/flow metric, Go
-// 1.26 on amd64): a 64-byte slab entry plus its share of the shard's map.
+// freed by an expired entry, room in the shard's index). The tests hold
+// both to zero allocations. A tracked connection costs about 85 bytes of
+// heap in a table of a million (BenchmarkLookup's B/flow metric, Go 1.26
+// on amd64; 82 when [Config.SizeHint] presizes it): a 64-byte slab entry
+// plus its share of the shard's index, 8-byte slots at most 3/4 full.
 //
 // # Use
 //

@@ -73,6 +73,9 @@ func (s State) String() string {
 
 // timeout returns the idle timeout of state s under the table's settings.
 func (t *Table) timeout(s State) time.Duration {
+	if s == Established { // the state of nearly every packet: one compare
+		return t.cfg.TCPEstablishedTimeout
+	}
 	switch s {
 	case SynSent:
 		return SynSentTimeout
