@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/firstmatch"
 )
 
 // Compiled is a validated network ACL lowered for fast evaluation. It is
@@ -36,13 +37,18 @@ var _ flow.Stage = (*Compiled)(nil)
 // in the parallel meta slices, so a scan touches 16 (IPv4) or 40 (IPv6)
 // bytes per rule.
 //
-// An index for large ACLs can be added beside the slices: it only has to
-// return the lowest index i whose rule matches.
+// Beside each family's slice, an index (see index.go) finds the lowest
+// index i whose rule matches without scanning them all; it is nil for a
+// family with few rules, which a scan serves best.
 type table struct {
 	v4  []rule4
 	v4m []meta
 	v6  []rule6
 	v6m []meta
+	x4  *index[uint32]
+	x6  *index[u128]
+	// def4 and def6 are the `*` rules' decisions for the direction.
+	def4, def6 flow.Decision
 }
 
 // anyProto in rule4.proto and rule6.proto matches every protocol
@@ -69,11 +75,16 @@ type rule6 struct {
 }
 
 // meta is what a decision reports about a matching rule. The text is
-// rendered once, here, so that Evaluate does not allocate.
+// rendered once, here, so that Evaluate does not allocate; dec is the
+// whole decision for a packet of the table's direction. Evaluate returns
+// it as one copy: building the 168-byte flow.Decision field by field and
+// returning it cost more than a 20-rule scan, and the caller's copy of a
+// value stored in pieces stalls on store-to-load forwarding.
 type meta struct {
 	number  int
 	verdict flow.Verdict
 	text    string
+	dec     flow.Decision
 }
 
 // Compile validates a (see [ACL.Validate]) and lowers it for evaluation:
@@ -95,14 +106,14 @@ func Compile(a ACL) (*Compiled, error) {
 		slices.SortFunc(rules, func(x, y Rule) int { return cmp.Compare(x.Number, y.Number) })
 		d := dirIndex(dir)
 		c.rules[d] = rules
-		c.tables[d] = lower(rules)
+		c.tables[d] = c.lower(rules, dir)
 	}
 	return c, nil
 }
 
-// lower builds the table of one direction from its sorted, masked rules.
-func lower(rules []Rule) table {
-	var t table
+// lower builds the table of direction dir from its sorted, masked rules.
+func (c *Compiled) lower(rules []Rule, dir flow.Direction) table {
+	t := table{def4: defaultDecision(c.id, dir, false), def6: defaultDecision(c.id, dir, true)}
 	for i := range rules {
 		r := &rules[i]
 		proto := uint16(anyProto)
@@ -111,6 +122,7 @@ func lower(rules []Rule) table {
 		}
 		lo, hi := keyRange(r)
 		m := meta{number: r.Number, verdict: verdictOf(r.Action), text: r.String()}
+		m.dec = c.ruleDecision(dir, &m)
 		if r.Is6() {
 			a := r.CIDR.Addr().As16()
 			mhi, mlo := mask6(r.CIDR.Bits())
@@ -128,6 +140,8 @@ func lower(rules []Rule) table {
 			t.v4m = append(t.v4m, m)
 		}
 	}
+	t.x4 = buildIndex(specs4(t.v4), firstmatch.Top4, firstmatch.Cuts4)
+	t.x6 = buildIndex(specs6(t.v6), firstmatch.Top6, func(c []u128) []u128 { return c })
 	return t
 }
 

@@ -29,7 +29,9 @@ const (
 // The ACL is stateless: TCP flags, connection state and earlier packets
 // are not inputs (NACL-13, NACL-19), and now is not used. Evaluate must
 // not allocate, because it runs once per packet per stage: it is a plain
-// loop over integer compares, and the rule texts were rendered by
+// loop over integer compares for a short ACL, a few binary searches in the
+// index Compile built for a long one (its cost hardly grows with the
+// rules), and the decisions, rule texts included, were built by
 // [Compile]. A test enforces zero allocations.
 func (c *Compiled) Evaluate(p *flow.Packet, dir flow.Direction, _ time.Time) flow.Decision {
 	t := &c.tables[dirIndex(dir)]
@@ -38,21 +40,50 @@ func (c *Compiled) Evaluate(p *flow.Packet, dir flow.Direction, _ time.Time) flo
 		peer = p.Dst
 	}
 	key := packetKey(p)
-	proto := uint16(p.Proto)
+	var m *meta
+	v6 := false
 	switch {
 	case peer.Is4():
 		a := peer.As4()
-		if i := match4(t.v4, binary.BigEndian.Uint32(a[:]), proto, key); i >= 0 {
-			return c.ruleDecision(dir, &t.v4m[i])
+		addr := binary.BigEndian.Uint32(a[:])
+		var i int
+		if t.x4 != nil {
+			i = lookup4(t.x4, t.v4, addr, uint8(p.Proto), key)
+		} else {
+			i = match4(t.v4, addr, uint16(p.Proto), key)
+		}
+		if i >= 0 {
+			m = &t.v4m[i]
 		}
 	case peer.Is6():
+		v6 = true
 		a := peer.As16()
-		if i := match6(t.v6, binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:]), proto, key); i >= 0 {
-			return c.ruleDecision(dir, &t.v6m[i])
+		hi, lo := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:])
+		var i int
+		if t.x6 != nil {
+			i = lookup6(t.x6, t.v6, hi, lo, uint8(p.Proto), key)
+		} else {
+			i = match6(t.v6, hi, lo, uint16(p.Proto), key)
 		}
-		return defaultDecision(c.id, dir, true)
+		if i >= 0 {
+			m = &t.v6m[i]
+		}
 	}
-	return defaultDecision(c.id, dir, false)
+	if dir > flow.Egress {
+		// Not a direction: the decision reports dir as given, so it is
+		// built here rather than copied from the Ingress table's.
+		if m != nil {
+			return c.ruleDecision(dir, m)
+		}
+		return defaultDecision(c.id, dir, v6)
+	}
+	switch {
+	case m != nil:
+		return m.dec
+	case v6:
+		return t.def6
+	}
+	return t.def4
 }
 
 // packetKey is the value a rule's lo..hi interval is tested against: the

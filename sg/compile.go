@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/firstmatch"
 )
 
 // Set is the compiled union of the security groups attached to one
@@ -28,7 +29,11 @@ import (
 // int32s, and the peer lowered to integer ranges (IPv4 as uint32, IPv6 as
 // two uint64s) — a CIDR is one inline range, a prefix list or a group's
 // member addresses a sorted, merged slice of ranges, searched by bisection
-// once the address lies within their hull. Matching therefore costs
+// once the address lies within their hull. A port interval with many
+// rules (a thousand partner CIDRs on port 443) also gets an address cut
+// (package firstmatch): the addresses are cut at every range's edges and
+// each piece records the first rule whose peer holds it, so the interval
+// costs one binary search instead of a scan. Matching therefore costs
 // integer compares: no allocation, no map lookup, no interface call.
 type Set struct {
 	ids    []string
@@ -81,6 +86,20 @@ type bucket[S span4 | span6] struct {
 	offs   []int32
 	idx    []int32
 	openAt []bool
+	// acut[i] >= 0: interval i's entries are answered by addrs[acut[i]]
+	// instead of a scan. Nil when no interval has a cut.
+	acut  []int32
+	addrs []addrCut
+}
+
+// addrCut answers "which is the first entry of this port interval whose
+// peer holds the address?": cuts4 (an IPv4 bucket) or cuts6 (IPv6) cut the
+// address space, and first[k] is the entry (an index into the bucket's
+// entries) for the addresses from cuts[k] up to the next cut, or -1.
+type addrCut struct {
+	cuts4 []uint32
+	cuts6 []firstmatch.U128
+	first []int32
 }
 
 // entry is one rule in a bucket.
@@ -390,16 +409,31 @@ func (c *compiler) resolveGroup(id string) resolved {
 type family[S span4 | span6] struct {
 	spans func(*peer) []S // the family's ranges of a peer
 	hull  func([]S) S     // the range covering sorted ranges (len >= 1)
+	// For address cuts: the family's last address, a range as firstmatch
+	// reads it, and the cut's slices in the family's form.
+	top   firstmatch.U128
+	rng   func(S) firstmatch.Range
+	store func(*addrCut, []firstmatch.U128)
 }
 
 var (
 	family4 = family[span4]{
 		spans: func(p *peer) []span4 { return p.v4 },
 		hull:  func(s []span4) span4 { return span4{s[0].lo, s[len(s)-1].hi} },
+		top:   firstmatch.Top4,
+		rng: func(s span4) firstmatch.Range {
+			return firstmatch.Range{First: firstmatch.U128{Lo: uint64(s.lo)}, Last: firstmatch.U128{Lo: uint64(s.hi)}}
+		},
+		store: func(c *addrCut, cuts []firstmatch.U128) { c.cuts4 = firstmatch.Cuts4(cuts) },
 	}
 	family6 = family[span6]{
 		spans: func(p *peer) []span6 { return p.v6 },
 		hull:  func(s []span6) span6 { return span6{s[0].lo, s[len(s)-1].hi} },
+		top:   firstmatch.Top6,
+		rng: func(s span6) firstmatch.Range {
+			return firstmatch.Range{First: firstmatch.U128{Hi: s.lo.hi, Lo: s.lo.lo}, Last: firstmatch.U128{Hi: s.hi.hi, Lo: s.hi.lo}}
+		},
+		store: func(c *addrCut, cuts []firstmatch.U128) { c.cuts6 = cuts },
 	}
 )
 
@@ -480,6 +514,7 @@ func makeBucket[S span4 | span6](rules []Rule, peers []peer, cands []int, proto 
 	}
 	if isPorted(proto) {
 		b.indexPorts()
+		b.cutAddrs(fam)
 	}
 	return b
 }
@@ -527,4 +562,66 @@ func (b *bucket[S]) indexPorts() {
 		}
 	}
 	b.cuts, b.offs, b.idx, b.openAt = cuts, append(offs, int32(len(idx))), idx, openAt
+}
+
+// addrCutMin: a port interval listing more entries than this gets an
+// address cut; shorter ones are scanned, which is as fast up to about 16
+// entries (nacl's measurements, the same search). A variable so that tests
+// can force the cuts onto small rule sets.
+var addrCutMin = 16
+
+// cutAddrs gives the long lists of the port index an address cut. Equal
+// lists share one. The cuts' total size is bounded like the port index
+// (portIndexBudget per entry, plus a constant); past it, lists are
+// scanned.
+func (b *bucket[S]) cutAddrs(fam family[S]) {
+	if b.cuts == nil {
+		return
+	}
+	acut := make([]int32, len(b.cuts))
+	seen := map[string]int32{}
+	budget := portIndexBudget*len(b.entries) + 1024
+	var ranges []firstmatch.Range
+	for i := range b.cuts {
+		acut[i] = -1
+		list := b.idx[b.offs[i]:b.offs[i+1]]
+		if len(list) <= addrCutMin {
+			continue
+		}
+		key := make([]byte, 4*len(list))
+		for j, k := range list {
+			binary.LittleEndian.PutUint32(key[4*j:], uint32(k))
+		}
+		if c, ok := seen[string(key)]; ok {
+			acut[i] = c
+			continue
+		}
+		cuts, first := firstmatch.Cut(len(list), fam.top, func(j int) []firstmatch.Range {
+			e := &b.entries[list[j]]
+			ranges = ranges[:0]
+			if e.spans == nil {
+				return append(ranges, fam.rng(e.span))
+			}
+			for _, sp := range e.spans {
+				ranges = append(ranges, fam.rng(sp))
+			}
+			return ranges
+		})
+		if budget -= len(cuts); budget < 0 {
+			break
+		}
+		for k, f := range first {
+			if f >= 0 {
+				first[k] = list[f] // position in the list -> entry
+			}
+		}
+		c := addrCut{first: first}
+		fam.store(&c, cuts)
+		acut[i] = int32(len(b.addrs))
+		seen[string(key)] = acut[i]
+		b.addrs = append(b.addrs, c)
+	}
+	if len(b.addrs) > 0 {
+		b.acut = acut
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/firstmatch"
 )
 
 // Match tells which rule admitted a packet.
@@ -170,7 +171,14 @@ func eval4(f *famIndex[span4], p *flow.Packet, x uint32) (int32, bool, bool) {
 	}
 	b := &f.buckets[f.bucketOf[p.Proto]]
 	if b.cuts != nil { // TCP or UDP with a port index
-		i := interval(b.cuts, p.DstPort)
+		i := firstmatch.Search16(b.cuts, p.DstPort)
+		if b.acut != nil && b.acut[i] >= 0 { // a long list: its address cut
+			c := &b.addrs[b.acut[i]]
+			if k := c.first[firstmatch.Search32(c.cuts4, x)]; k >= 0 {
+				return b.entries[k].rule, b.openAt[i], true
+			}
+			return -1, false, false
+		}
 		for _, k := range b.idx[b.offs[i]:b.offs[i+1]] {
 			e := &b.entries[k]
 			if x < e.span.lo || x > e.span.hi || e.spans != nil && !in4(e.spans, x) {
@@ -199,7 +207,14 @@ func eval6(f *famIndex[span6], p *flow.Packet, x u128) (int32, bool, bool) {
 	}
 	b := &f.buckets[f.bucketOf[p.Proto]]
 	if b.cuts != nil { // TCP or UDP with a port index
-		i := interval(b.cuts, p.DstPort)
+		i := firstmatch.Search16(b.cuts, p.DstPort)
+		if b.acut != nil && b.acut[i] >= 0 { // a long list: its address cut
+			c := &b.addrs[b.acut[i]]
+			if k := c.first[firstmatch.Search128(c.cuts6, firstmatch.U128{Hi: x.hi, Lo: x.lo})]; k >= 0 {
+				return b.entries[k].rule, b.openAt[i], true
+			}
+			return -1, false, false
+		}
 		for _, k := range b.idx[b.offs[i]:b.offs[i+1]] {
 			e := &b.entries[k]
 			if x.less(e.span.lo) || e.span.hi.less(x) || e.spans != nil && !in6(e.spans, x) {
@@ -244,21 +259,6 @@ func anyAdmits(open []cond, p *flow.Packet) bool {
 		}
 	}
 	return false
-}
-
-// interval returns the index of the last cut at or below port; cuts is
-// sorted and starts at 0.
-func interval(cuts []uint16, port uint16) int {
-	lo, hi := 1, len(cuts)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if cuts[m] <= port {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo - 1
 }
 
 // in4 reports whether x lies in one of the sorted, disjoint ranges s.
