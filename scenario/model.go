@@ -8,6 +8,7 @@ import (
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 // File is a scenario file after [Parse] has validated all of it: the VPC as
@@ -285,33 +286,21 @@ type Change struct {
 	Interfaces []Interface
 }
 
-// Outcome is how a connect ends.
-type Outcome uint8
+// Outcome is how a connect ends: the VPC model's outcome, with the zero
+// value OutcomeNone meaning "not checked" in an [Expect].
+type Outcome = vpc.Outcome
 
 // The outcomes.
 const (
 	// OutcomeNone: not checked.
-	OutcomeNone Outcome = iota
+	OutcomeNone Outcome = 0
 	// Connected: the handshake completed (the ping was answered).
-	Connected
+	Connected = vpc.Connected
 	// Refused: the host answered with a RST that reached the client.
-	Refused
+	Refused = vpc.Refused
 	// Timeout: a filter dropped a packet of the handshake.
-	Timeout
+	Timeout = vpc.Timeout
 )
-
-// String returns "connected", "refused", "timeout" or "none".
-func (o Outcome) String() string {
-	switch o {
-	case Connected:
-		return "connected"
-	case Refused:
-		return "refused"
-	case Timeout:
-		return "timeout"
-	}
-	return "none"
-}
 
 // RuleDefault is [Expect.Rule] for the `*` rule, the default deny of
 // either family.

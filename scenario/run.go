@@ -205,7 +205,7 @@ func checkDrop(e *Expect, d *flow.Decision) []string {
 // checkConnect compares an attempt with what was expected.
 func checkConnect(e *Expect, a *vpc.Attempt) []string {
 	var f []string
-	if e.Outcome != OutcomeNone && a.Outcome.String() != e.Outcome.String() {
+	if e.Outcome != OutcomeNone && a.Outcome != e.Outcome {
 		f = append(f, fmt.Sprintf("expected %s, got %s", e.Outcome, a.Outcome))
 	}
 	if e.Stage != flow.StageNone || e.ACL != "" || e.Direction != nil || e.Rule != "" {
