@@ -36,29 +36,33 @@ func (pl *Pipeline) Stages() int { return len(pl.stages) }
 // passed. The connection-tracking outcome of an earlier stage is carried
 // into the result, so an egress packet allowed by the NACL still reports
 // what its security group tracked. It does not allocate.
-func (pl *Pipeline) Evaluate(p *Packet, dir Direction, now time.Time) Decision {
-	var d Decision
-	var ct Decision
+func (pl *Pipeline) Evaluate(p *Packet, dir Direction, now time.Time) (d Decision) {
+	// Only the tracking fields of an earlier stage are kept, not a copy of
+	// its whole Decision: the copies are most of a pipeline's own cost.
+	var ct CTState
+	var note Note
+	var state string
+	var age time.Duration
 	n := len(pl.stages)
+	if n == 0 {
+		// As Merge(nil): an Allow that no stage decided, no rule admitted.
+		d = Decision{Verdict: Allow, GroupRule: -1}
+	}
 	for i := 0; i < n; i++ {
-		s := pl.stages[i]
+		j := i
 		if dir == Egress {
-			s = pl.stages[n-1-i]
+			j = n - 1 - i
 		}
-		d = s.Evaluate(p, dir, now)
+		d = pl.stages[j].Evaluate(p, dir, now)
 		if d.Conntrack != CTNone {
-			ct = d
+			ct, note, state, age = d.Conntrack, d.Note, d.ConnState, d.Age
 		}
 		if d.Verdict == Drop {
 			break
 		}
 	}
-	if n == 0 {
-		// As Merge(nil): an Allow that no stage decided, no rule admitted.
-		d = Decision{Verdict: Allow, GroupRule: -1}
-	}
-	if d.Conntrack == CTNone && ct.Conntrack != CTNone {
-		mergeConntrack(&d, &ct)
+	if d.Conntrack == CTNone && ct != CTNone {
+		d.Conntrack, d.Note, d.ConnState, d.Age = ct, note, state, age
 	}
 	d.Packet = *p
 	return d
