@@ -29,9 +29,6 @@ const (
 	maxMergeDepth = 16
 )
 
-// stopDecoding is panicked with to abandon decoding; [Parse] recovers it.
-type stopDecoding struct{ msg string }
-
 // decoder walks the YAML node tree and collects errors and warnings.
 type decoder struct {
 	file   string
@@ -39,6 +36,17 @@ type decoder struct {
 	warns  []Warning
 	visits int // nodes visited so far
 	budget int // nodes that may be visited
+	// stopped says why decoding gave up, once it has: from then on errors
+	// are no longer recorded and every node reads as absent, so the walk
+	// finishes quickly without descending further.
+	stopped string
+}
+
+// stop gives up decoding, for the reason given (the first one counts).
+func (d *decoder) stop(why string) {
+	if d.stopped == "" {
+		d.stopped = why
+	}
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {
@@ -50,9 +58,12 @@ func (d *decoder) pos(n *yaml.Node) Pos {
 
 // failAt records an error.
 func (d *decoder) failAt(p Pos, field, msg string) {
+	if d.stopped != "" {
+		return
+	}
 	d.errs = append(d.errs, &Error{Pos: p, Field: field, Msg: msg})
 	if len(d.errs) >= maxErrors {
-		panic(stopDecoding{"too many errors; stopped"})
+		d.stop("too many errors; stopped")
 	}
 }
 
@@ -62,10 +73,15 @@ func (d *decoder) warnAt(p Pos, msg string) {
 }
 
 // resolve follows an alias to the node it names and counts the visit.
+// Once decoding has stopped, or the visit budget is spent, it returns nil.
 func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
+	if d.stopped != "" {
+		return nil
+	}
 	d.visits++
 	if d.visits > d.budget {
-		panic(stopDecoding{"the document is too large once its aliases are expanded"})
+		d.stop("the document is too large once its aliases are expanded")
+		return nil
 	}
 	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 8; i++ {
 		n = n.Alias

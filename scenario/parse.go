@@ -35,18 +35,17 @@ func Parse(path string, data []byte) (f *File, warnings []Warning, err error) {
 	d := &decoder{file: path, budget: baseVisits + visitsPerByte*len(data)}
 	defer func() {
 		if r := recover(); r != nil {
-			if stop, ok := r.(stopDecoding); ok {
-				d.failAt0(stop.msg)
-			} else {
-				// A bug of this package; the input must not crash the caller.
-				d.failAt0(fmt.Sprintf("%s: %v (please report it)", internalError, r))
-			}
+			// A bug of this package; the input must not crash the caller.
+			d.failAt0(fmt.Sprintf("%s: %v (please report it)", internalError, r))
 			f, warnings, err = nil, sortWarnings(d.warns), joinErrors(d.errs)
 		}
 	}()
 	root := d.readYAML(data)
 	if root != nil {
 		f = d.document(root)
+	}
+	if d.stopped != "" {
+		d.failAt0(d.stopped)
 	}
 	warnings = sortWarnings(d.warns)
 	if len(d.errs) > 0 || f == nil {
@@ -55,8 +54,8 @@ func Parse(path string, data []byte) (f *File, warnings []Warning, err error) {
 	return f, warnings, nil
 }
 
-// failAt0 records an error about the whole file, at its start, without
-// the error limit's panic.
+// failAt0 records an error about the whole file, at its start, whatever
+// the error limit.
 func (d *decoder) failAt0(msg string) {
 	d.errs = append(d.errs, &Error{Pos: Pos{File: d.file, Line: 1, Col: 1}, Msg: msg})
 }
