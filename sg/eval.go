@@ -99,8 +99,13 @@ func (s *Set) Untracked(p *flow.Packet, dir flow.Direction) bool {
 	if p == nil || !p.Proto.HasPorts() {
 		return false
 	}
+	// U3 first: it is a precomputed flag, and when it fails (every
+	// tracked flow) the rules need not be evaluated at all.
+	if !s.OpenReverse(p, dir) {
+		return false
+	}
 	_, open, ok := s.eval(p, dir)
-	return ok && open && s.OpenReverse(p, dir)
+	return ok && open
 }
 
 // AnswersUntracked answers step U0: does p, in direction dir, answer an
@@ -117,8 +122,14 @@ func (s *Set) AnswersUntracked(p *flow.Packet, dir flow.Direction) bool {
 	if p == nil || !p.Proto.HasPorts() {
 		return false
 	}
+	// The reversed packet's U3 asks whether dir itself has an all-ports
+	// rule open to the world: a flag, checked before anything is built.
+	if s == nil || dir > flow.Egress || !s.OpenReverse(p, dir.Reverse()) {
+		return false
+	}
 	q := p.Reverse()
-	return s.Untracked(&q, dir.Reverse())
+	_, open, ok := s.eval(&q, dir.Reverse())
+	return ok && open
 }
 
 // Groups returns the ids of the set's groups joined with ", ", in the
