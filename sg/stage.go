@@ -55,8 +55,9 @@ func (st *Stage) Replace(s *Set) { st.set.Store(s) }
 //     table is full (dropped, CT-20).
 //
 // Evaluate does not allocate once the table is warm.
-func (st *Stage) Evaluate(p *flow.Packet, dir flow.Direction, now time.Time) flow.Decision {
-	d := flow.Decision{Stage: flow.StageSG, Direction: dir, GroupRule: -1}
+func (st *Stage) Evaluate(p *flow.Packet, dir flow.Direction, now time.Time) (d flow.Decision) {
+	// d is the named result, filled in place: no decision is copied out.
+	d.Stage, d.Direction, d.GroupRule = flow.StageSG, dir, -1
 	set := st.set.Load()
 	r, tracked := st.table.Lookup(p, now)
 	if tracked {
