@@ -54,7 +54,8 @@ const checkUsage = `Usage: pfsim check [--json] FILE...
 Runs every step of each scenario file and checks its expectation. Prints one
 line per expectation that does not hold: the step's FILE:LINE, what was
 expected, what happened, and why. An invalid file is reported as
-FILE:LINE:COL: what is wrong, and nothing of it runs.
+FILE:LINE:COL: what is wrong (on standard error), and nothing of it runs.
+A one-line summary goes to standard error.
 
 Exit status: 0 when every expectation holds, 1 when some do not, 2 when a
 file is invalid or cannot be read.

@@ -60,7 +60,9 @@ func runFiles(cmd string, o options, files []string, stdout, stderr io.Writer) i
 		if status == exitInvalid {
 			verdict += "; some files are invalid"
 		}
-		fmt.Fprintf(stdout, "pfsim check: %d file(s), %d step(s): %s\n", len(files), steps, verdict)
+		// The summary goes to standard error: standard output holds only
+		// the failures, one line each.
+		fmt.Fprintf(stderr, "pfsim check: %d file(s), %d step(s): %s\n", len(files), steps, verdict)
 	}
 	return status
 }
@@ -136,7 +138,16 @@ func writeFailures(w io.Writer, rep *scenario.Report) {
 			fmt.Fprintf(w, "%s: %v\n", head, r.Err)
 			continue
 		}
-		fmt.Fprintf(w, "%s: %s\n    why: %s\n", head, strings.Join(r.Failures, "; "), indent(r.Explain(), "    "))
+		// One line per failed step, so that tools can count and grep them:
+		// the explanation's own lines are joined.
+		// The why is the deciding stage's explanation (for a connect, the
+		// drop that made it time out, or the packet that ended it).
+		text := r.Explain()
+		if d, ok := r.Decision(); ok {
+			text = d.Explain()
+		}
+		why := strings.Join(strings.Fields(strings.ReplaceAll(text, "\n", " | ")), " ")
+		fmt.Fprintf(w, "%s: %s; why: %s\n", head, strings.Join(r.Failures, "; "), why)
 	}
 }
 
