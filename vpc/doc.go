@@ -26,7 +26,9 @@
 // security-group changes keep tracked connections (CT-13) and cut
 // untracked flows (CT-14); ACL changes apply to the next packet (NACL-29).
 // An interface keeps its connection table across every change; new
-// tracking timeouts apply to its live entries from then on.
+// tracking timeouts apply to its live entries from then on. Expired
+// entries are removed when a packet meets them, and Send sweeps a bounded
+// part of every table every 1024 packets.
 //
 // [VPC.Connect] plays both ends of a TCP handshake or a ping through the
 // filters, using each interface's listening ports: a completed handshake

@@ -65,7 +65,25 @@ func (p *Path) Explain() string {
 func (v *VPC) Send(p *flow.Packet, now time.Time) (Path, error) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
+	if v.sent.Add(1)%sweepEvery == 0 {
+		v.st.sweep(now)
+	}
 	return v.st.send(p, now, nil)
+}
+
+// Expired entries are removed when a packet meets them; besides, every
+// sweepEvery packets, sweepSlots slots of each interface's table are
+// swept, so that the tables of a long simulation do not keep every flow
+// it ever saw.
+const (
+	sweepEvery = 1024
+	sweepSlots = 4096
+)
+
+func (st *state) sweep(now time.Time) {
+	for _, is := range st.ifaces {
+		is.stage.Table().Sweep(now, sweepSlots)
+	}
 }
 
 // endpoints finds the interfaces at either end of p and checks that p can

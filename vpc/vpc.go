@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
@@ -101,6 +102,7 @@ type VPC struct {
 	st     *state
 	stages map[string]*sg.Stage // by interface id; they outlive changes
 	ports  uint32               // connect's client-port sequence
+	sent   atomic.Uint64        // packets sent, to pace the sweep
 }
 
 // state is a compiled configuration. It is never modified once built.

@@ -347,3 +347,21 @@ func TestEgressTrackedThenNACLDrop_CT21(t *testing.T) {
 	assert.Equal(t, flow.CTNew, p.Final.Conntrack)
 	assert.Equal(t, 1, v.stages["eni-db"].Table().Len())
 }
+
+// A long simulation does not keep every flow it ever saw: Send sweeps
+// the tables as it goes (expired entries go; live ones stay).
+func TestSendSweepsExpiredEntries(t *testing.T) {
+	v, err := New(traceConfig())
+	require.NoError(t, err)
+	table := v.stages["eni-web"].Table()
+	// 3000 UDP flows from eni-web, a second apart: each lives 30 s.
+	for i := 0; i < 3000; i++ {
+		p := &flow.Packet{Proto: flow.UDP, Src: netip.MustParseAddr("10.0.1.10"), Dst: netip.MustParseAddr("192.0.2.53"),
+			SrcPort: uint16(10000 + i), DstPort: 53}
+		path, err := v.Send(p, at(time.Duration(i)*time.Second))
+		require.NoError(t, err)
+		require.Equal(t, flow.CTNew, path.Final.Conntrack)
+	}
+	assert.Less(t, table.Len(), 3000-1000, "expired flows were swept")
+	assert.GreaterOrEqual(t, table.Len(), 30, "the last 30 s of flows are alive")
+}
