@@ -30,6 +30,16 @@ type Result struct {
 	Failures []string
 	// Err is set when the step could not run at all.
 	Err error
+	// Tables holds each interface's live tracked connections after the
+	// step, when [Options.Tables] asked for them.
+	Tables map[string][]conntrack.Conn
+}
+
+// Options tune [RunWith].
+type Options struct {
+	// Tables records the connection tables after every step
+	// ([Result.Tables]), for lessons that show how they change.
+	Tables bool
 }
 
 // OK reports whether the step ran and its expectation (if any) held.
@@ -86,7 +96,10 @@ func (r *Report) Failed() int {
 // Run builds the file's VPC and runs its steps in order, checking every
 // expectation. It returns an error only if the VPC cannot be built, which
 // a File from [Parse] rules out.
-func Run(f *File) (*Report, error) {
+func Run(f *File) (*Report, error) { return RunWith(f, Options{}) }
+
+// RunWith is Run with options.
+func RunWith(f *File, o Options) (*Report, error) {
 	v, err := vpc.New(Config(f))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)
@@ -121,6 +134,9 @@ func Run(f *File) (*Report, error) {
 			}
 		case StepChange:
 			res.Err = v.Apply(change(&st.Change))
+		}
+		if o.Tables {
+			res.Tables = v.Connections(res.Now)
 		}
 	}
 	return rep, nil

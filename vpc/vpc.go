@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
@@ -453,4 +455,23 @@ func (st *state) exemptWhat(a netip.Addr) (string, bool) {
 		return "the VPC router (link-local)", true
 	}
 	return "", false
+}
+
+// Connections returns, for each interface that tracks any, the live
+// connections of its table at now, sorted by their original key. It is
+// meant for tools and lessons ("what does the table hold now?"), not for
+// the packet path: it allocates.
+func (v *VPC) Connections(now time.Time) map[string][]conntrack.Conn {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	out := map[string][]conntrack.Conn{}
+	for id, is := range v.st.ifaces {
+		cs := is.stage.Table().Conns(now)
+		if len(cs) == 0 {
+			continue
+		}
+		slices.SortFunc(cs, func(a, b conntrack.Conn) int { return strings.Compare(a.Key.String(), b.Key.String()) })
+		out[id] = cs
+	}
+	return out
 }

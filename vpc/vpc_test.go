@@ -365,3 +365,20 @@ func TestSendSweepsExpiredEntries(t *testing.T) {
 	assert.Less(t, table.Len(), 3000-1000, "expired flows were swept")
 	assert.GreaterOrEqual(t, table.Len(), 30, "the last 30 s of flows are alive")
 }
+
+// Connections lists each interface's live tracked connections, original
+// direction first; expired ones are not listed.
+func TestConnections(t *testing.T) {
+	v, err := New(traceConfig())
+	require.NoError(t, err)
+	_, err = v.Send(pkt(t, "tcp 10.0.1.10:45000 > 10.0.3.30:5432 [S]"), at(0))
+	require.NoError(t, err)
+	_, err = v.Send(pkt(t, "tcp 198.51.100.7:50000 > 10.0.1.10:80 [S]"), at(0)) // untracked (CT-3)
+	require.NoError(t, err)
+	cs := v.Connections(at(time.Second))
+	require.Len(t, cs, 2)
+	require.Len(t, cs["eni-web"], 1)
+	assert.Equal(t, "tcp 10.0.1.10:45000 > 10.0.3.30:5432", cs["eni-web"][0].Key.String())
+	assert.Equal(t, "SYN_SENT", cs["eni-db"][0].State.String())
+	assert.Empty(t, v.Connections(at(121*time.Second)), "SYN_SENT lives 120 s (CT-17a)")
+}

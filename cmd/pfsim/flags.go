@@ -9,6 +9,7 @@ import (
 
 type options struct {
 	json      bool
+	tables    bool   // trace: show the connection tables after each step
 	colorWhen string // auto, always, never
 	color     bool
 }
@@ -36,6 +37,8 @@ func parseFlags(cmd string, args []string) (options, []string, error) {
 			return o, nil, errHelp
 		case name == "json" && !hasVal:
 			o.json = true
+		case name == "tables" && !hasVal && cmd == "trace":
+			o.tables = true
 		case name == "color" && cmd == "trace":
 			if !hasVal {
 				if i+1 >= len(args) {

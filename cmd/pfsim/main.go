@@ -32,7 +32,7 @@ on the interface (allow-only, stateful through connection tracking).
 
 Usage:
   pfsim check [--json] FILE...          run scenario files, check every expectation
-  pfsim trace [--json] [--color=WHEN] FILE...
+  pfsim trace [--json] [--tables] [--color=WHEN] FILE...
                                         show every step's verdict and why
   pfsim help [check|trace]              this text, or a command's
 
@@ -63,13 +63,15 @@ file is invalid or cannot be read.
   --json   one JSON record per step (and per invalid file) on standard output
 `
 
-const traceUsage = `Usage: pfsim trace [--json] [--color=auto|always|never] FILE...
+const traceUsage = `Usage: pfsim trace [--json] [--tables] [--color=auto|always|never] FILE...
 
 Runs each scenario file and prints every step with its verdict, the stages
 the packet met, and the explanation in plain words. Expectations are
 checked too and marked; the exit status is that of check.
 
   --json         one JSON record per step on standard output
+  --tables       after each step, list every interface's tracked connections
+                 (state and when the entry expires if nothing more comes)
   --color=WHEN   colour the verdicts: auto (on a terminal, unless NO_COLOR
                  is set), always, never
 `

@@ -141,3 +141,24 @@ func TestREADMETrace(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Equal(t, out, shown)
 }
+
+// trace --tables lists each interface's tracked connections after every
+// step; --json carries them too.
+func TestTraceTables(t *testing.T) {
+	code, out, _ := pfsim("trace", "--tables", "testdata/wrong.yaml")
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, out, "tables:\n      eni-web: tcp 198.51.100.7:51234 > 10.0.1.10:80 SYN_SENT, opened 0s ago, expires in 2m0s")
+	assert.Contains(t, out, "opened 1s ago, expires in 1m59s", "the same entry one step later")
+
+	_, out, _ = pfsim("trace", "--tables", "--json", "testdata/wrong.yaml")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 2)
+	var r record
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &r))
+	require.Len(t, r.Tables, 1)
+	assert.Equal(t, connRecord{Interface: "eni-web", Flow: "tcp 198.51.100.7:51234 > 10.0.1.10:80", State: "SYN_SENT",
+		Opened: "1s", Expires: "1m59s"}, r.Tables[0])
+
+	_, _, errOut := pfsim("check", "--tables", "testdata/wrong.yaml")
+	assert.Contains(t, errOut, "unknown flag --tables", "a trace flag")
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -32,7 +33,7 @@ func runFiles(cmd string, o options, files []string, stdout, stderr io.Writer) i
 			worse(exitInvalid)
 			continue
 		}
-		rep, err := scenario.Run(f)
+		rep, err := scenario.RunWith(f, scenario.Options{Tables: o.tables})
 		if err != nil {
 			reportInvalid(o, path, err, stdout, stderr)
 			worse(exitInvalid)
@@ -47,7 +48,7 @@ func runFiles(cmd string, o options, files []string, stdout, stderr io.Writer) i
 		case o.json:
 			writeJSON(stdout, rep)
 		case cmd == "trace":
-			writeTrace(stdout, rep, o.color)
+			writeTrace(stdout, rep, o.color, o.tables)
 		default:
 			writeFailures(stdout, rep)
 		}
@@ -167,7 +168,7 @@ func paint(on bool, color, s string) string {
 	return color + s + reset
 }
 
-func writeTrace(w io.Writer, rep *scenario.Report, color bool) {
+func writeTrace(w io.Writer, rep *scenario.Report, color, tables bool) {
 	f := rep.File
 	fmt.Fprintf(w, "%s\n", paint(color, bold, f.Path+": "+f.Name))
 	if d := strings.TrimSpace(f.Description); d != "" {
@@ -206,7 +207,32 @@ func writeTrace(w io.Writer, rep *scenario.Report, color bool) {
 		r := &rep.Results[i]
 		fmt.Fprintf(w, "%s %s %s\n", paint(color, bold, fmt.Sprintf("[%d] %s", i+1, r.Step.At)), r.Step.Kind, stepText(r.Step))
 		fmt.Fprintf(w, "%s\n", indent(explainSteps(r), "    "))
+		if tables {
+			fmt.Fprintf(w, "%s\n", indent(tablesText(r), "    "))
+		}
 	}
+}
+
+// tablesText lists the connection tables after a step, interface by
+// interface, or says that none tracks anything.
+func tablesText(r *scenario.Result) string {
+	if len(r.Tables) == 0 {
+		return "tables: no tracked connections"
+	}
+	ids := make([]string, 0, len(r.Tables))
+	for id := range r.Tables {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var b strings.Builder
+	b.WriteString("tables:")
+	for _, id := range ids {
+		for _, c := range r.Tables[id] {
+			fmt.Fprintf(&b, "\n  %s: %s %s, opened %s ago, expires in %s", id, c.Key, c.State,
+				r.Now.Sub(c.Created), c.Expires.Sub(r.Now))
+		}
+	}
+	return b.String()
 }
 
 func failureText(r *scenario.Result) string {
@@ -249,26 +275,35 @@ func indent(s, pre string) string {
 
 // record is one JSON line per step.
 type record struct {
-	File        string      `json:"file"`
-	Line        int         `json:"line"`
-	Step        int         `json:"step"`
-	At          string      `json:"at"`
-	Kind        string      `json:"kind"`
-	Input       string      `json:"input,omitempty"`
-	Result      string      `json:"result"`
-	Stage       string      `json:"stage,omitempty"`
-	ACL         string      `json:"acl,omitempty"`
-	Direction   string      `json:"direction,omitempty"`
-	Rule        string      `json:"rule,omitempty"`
-	Group       string      `json:"group,omitempty"`
-	Conntrack   string      `json:"conntrack,omitempty"`
-	ConnState   string      `json:"conn_state,omitempty"`
-	Explanation string      `json:"explanation"`
-	OK          bool        `json:"ok"`
-	Failures    []string    `json:"failures,omitempty"`
-	Error       string      `json:"error,omitempty"`
-	Hops        []hopRecord `json:"hops,omitempty"`
-	Packets     []pktRecord `json:"packets,omitempty"`
+	File        string       `json:"file"`
+	Line        int          `json:"line"`
+	Step        int          `json:"step"`
+	At          string       `json:"at"`
+	Kind        string       `json:"kind"`
+	Input       string       `json:"input,omitempty"`
+	Result      string       `json:"result"`
+	Stage       string       `json:"stage,omitempty"`
+	ACL         string       `json:"acl,omitempty"`
+	Direction   string       `json:"direction,omitempty"`
+	Rule        string       `json:"rule,omitempty"`
+	Group       string       `json:"group,omitempty"`
+	Conntrack   string       `json:"conntrack,omitempty"`
+	ConnState   string       `json:"conn_state,omitempty"`
+	Explanation string       `json:"explanation"`
+	OK          bool         `json:"ok"`
+	Failures    []string     `json:"failures,omitempty"`
+	Error       string       `json:"error,omitempty"`
+	Hops        []hopRecord  `json:"hops,omitempty"`
+	Packets     []pktRecord  `json:"packets,omitempty"`
+	Tables      []connRecord `json:"tables,omitempty"`
+}
+
+type connRecord struct {
+	Interface string `json:"interface"`
+	Flow      string `json:"flow"`
+	State     string `json:"state"`
+	Opened    string `json:"opened_ago"`
+	Expires   string `json:"expires_in"`
 }
 
 type hopRecord struct {
@@ -330,6 +365,15 @@ func writeJSON(w io.Writer, rep *scenario.Report) {
 				rec.Packets = append(rec.Packets, pktRecord{Packet: x.Packet.String(), Verdict: x.Path.Final.Verdict.String()})
 			}
 		}
+		for id, cs := range r.Tables {
+			for _, c := range cs {
+				rec.Tables = append(rec.Tables, connRecord{Interface: id, Flow: c.Key.String(), State: c.State.String(),
+					Opened: r.Now.Sub(c.Created).String(), Expires: c.Expires.Sub(r.Now).String()})
+			}
+		}
+		slices.SortFunc(rec.Tables, func(a, b connRecord) int {
+			return strings.Compare(a.Interface+" "+a.Flow, b.Interface+" "+b.Flow)
+		})
 		writeRecord(w, rec)
 	}
 }
