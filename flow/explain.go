@@ -138,6 +138,12 @@ func explainSG(b *strings.Builder, d *Decision) {
 		} else {
 			b.WriteString(", and no tracked connection admits it")
 		}
+		if p := &d.Packet; p.Proto.IsICMP() {
+			if _, query := ICMPQuery(p.Proto, p.ICMPType); !query {
+				// NOT-9, CT-11: the lesson learners most often miss.
+				b.WriteString(" (an ICMP error is never admitted as related to a tracked connection: messages such as path MTU discovery need an ICMP rule of their own)")
+			}
+		}
 		return
 	}
 
