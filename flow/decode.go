@@ -148,7 +148,15 @@ func (d *Decoder) newParser(first gopacket.LayerType) *gopacket.DecodingLayerPar
 // options, see [Decoder]), and never panics, whatever the bytes. p does
 // not alias frame.
 func (d *Decoder) Decode(frame []byte, p *Packet) error {
-	*p = Packet{}
+	// p is written once, on success; only a failure zeroes it.
+	if err := d.decode(frame, p); err != nil {
+		*p = Packet{}
+		return err
+	}
+	return nil
+}
+
+func (d *Decoder) decode(frame []byte, p *Packet) error {
 	if !d.supported {
 		return &DecodeError{Len: len(frame), Err: fmt.Errorf("decoder cannot start at layer %v: want Ethernet, Linux SLL, IPv4 or IPv6", d.first)}
 	}
