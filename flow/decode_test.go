@@ -405,46 +405,5 @@ func TestDecodeNoAlias(t *testing.T) {
 	assert.Equal(t, "tcp 198.51.100.7:49152 > 10.0.1.10:80 [S] len 60", p.String())
 }
 
-// BenchmarkDecode compares pfsim's Decoder with a bare gopacket
-// DecodingLayerParser on the same frame (the SYN fixture). Both check
-// their answer on every iteration.
-func BenchmarkDecode(b *testing.B) {
-	frame := unhex(b, frameSYN)
-	src := netip.MustParseAddr("198.51.100.7")
-
-	b.Run("pfsim", func(b *testing.B) {
-		d := NewDecoder(layers.LayerTypeEthernet)
-		var p Packet
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := d.Decode(frame, &p); err != nil {
-				b.Fatal(err)
-			}
-			if p.DstPort != 80 || p.Flags != SYN || p.Src != src {
-				b.Fatalf("wrong packet %v", p)
-			}
-		}
-	})
-
-	b.Run("gopacket-parser", func(b *testing.B) {
-		var (
-			eth     layers.Ethernet
-			ip4     layers.IPv4
-			ip6     layers.IPv6
-			tcp     layers.TCP
-			udp     layers.UDP
-			payload gopacket.Payload
-		)
-		parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &eth, &ip4, &ip6, &tcp, &udp, &payload)
-		decoded := make([]gopacket.LayerType, 0, 8)
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := parser.DecodeLayers(frame, &decoded); err != nil {
-				b.Fatal(err)
-			}
-			if len(decoded) != 3 || tcp.DstPort != 80 || !tcp.SYN || ip4.SrcIP[0] != 198 {
-				b.Fatalf("wrong layers %v", decoded)
-			}
-		}
-	})
-}
+// The decode benchmarks (pfsim against a bare gopacket parser on the
+// same frame) live with the other fixed-name ones in package bench.
