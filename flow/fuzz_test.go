@@ -2,6 +2,7 @@ package flow
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -88,7 +89,15 @@ func FuzzDecode(f *testing.F) {
 		NewDecoder(layers.LayerTypeIPv6),
 		NewRawIPDecoder(),
 	}
+	// The parser alone: what the fast path of Ethernet frames must agree with.
+	slow := NewDecoder(layers.LayerTypeEthernet)
+	slow.slowOnly = true
 	f.Fuzz(func(t *testing.T, frame []byte) {
+		var pf, ps Packet
+		ef, es := decoders[0].Decode(frame, &pf), slow.Decode(frame, &ps)
+		if pf != ps || fmt.Sprint(ef) != fmt.Sprint(es) {
+			t.Fatalf("fast path: %v, %v; parser: %v, %v", pf, ef, ps, es)
+		}
 		for _, d := range decoders {
 			var p Packet
 			if err := d.Decode(frame, &p); err != nil {
@@ -219,4 +228,33 @@ func serializePacket(t testing.TB, p Packet) ([]byte, Packet) {
 		want.Length = 40 + (uint16(frame[18])<<8 | uint16(frame[19]))
 	}
 	return frame, want
+}
+
+// TestPropertyDecodeFastPath: the fast path for Ethernet/IPv4/TCP|UDP
+// frames and the parser alone decode every frame alike (packet and
+// error), whether it is whole, cut short anywhere, or has one byte
+// changed, so that taking the fast path never changes an answer.
+func TestPropertyDecodeFastPath(t *testing.T) {
+	fast := NewDecoder(layers.LayerTypeEthernet)
+	slow := NewDecoder(layers.LayerTypeEthernet)
+	slow.slowOnly = true
+	hits := 0
+	rapid.Check(t, func(rt *rapid.T) {
+		p := genPacket().Filter(func(p Packet) bool {
+			return p.Src.Is4() || (p.Proto != 0 && p.Proto != 43 && p.Proto != 44 && p.Proto != 60)
+		}).Draw(rt, "p")
+		frame, _ := serializePacket(t, p)
+		frame = frame[:rapid.IntRange(0, len(frame)).Draw(rt, "len")]
+		if len(frame) > 0 && rapid.Bool().Draw(rt, "mutate") {
+			frame[rapid.IntRange(0, len(frame)-1).Draw(rt, "at")] = rapid.Byte().Draw(rt, "byte")
+		}
+		var pf, ps Packet
+		ef, es := fast.Decode(frame, &pf), slow.Decode(frame, &ps)
+		require.Equal(rt, ps, pf, "packet")
+		require.Equal(rt, fmt.Sprint(es), fmt.Sprint(ef), "error")
+		if ef == nil && p.Src.Is4() && p.Proto.HasPorts() {
+			hits++
+		}
+	})
+	require.Positive(t, hits, "no frame took the fast path")
 }
