@@ -55,6 +55,12 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // and fragment headers are skipped; a hop-by-hop header is read by
 // gopacket, which allocates a little for each of its options.
 //
+// The commonest frame, untagged Ethernet carrying IPv4 and TCP or UDP, is
+// decoded by calling the same gopacket layers directly, without the
+// parser's dispatch; every other frame, and any frame one of those layers
+// rejects, goes through the parser. Both ways give the same Packet and the
+// same error for every frame (a property test and the fuzz test check it).
+//
 // Packet.Proto is the protocol the filters see: the IPv4 protocol field,
 // or the IPv6 next header after the extension headers. Any other
 // protocol (GRE, ESP, SCTP, IP-in-IP, ...) yields a Packet with Proto
