@@ -104,8 +104,8 @@ func (v *VPC) Connect(d Dial, now time.Time) (Attempt, error) {
 	}
 	var a Attempt
 	send := func(p flow.Packet) bool {
-		path, err := v.st.send(&p, now, nil)
-		if err != nil {
+		var path Path
+		if err := v.st.send(&p, now, &path); err != nil {
 			return false
 		}
 		a.Exchanges = append(a.Exchanges, Exchange{Packet: p, Path: path})

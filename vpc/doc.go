@@ -30,6 +30,11 @@
 // entries are removed when a packet meets them, and Send sweeps a bounded
 // part of every table every 1024 packets.
 //
+// A VPC is safe for concurrent use. Send returns a [Path] holding every
+// stage's decision (one allocation per packet); a loop that pushes many
+// packets, such as a property test, can pass one Path to [VPC.SendInto]
+// and allocate nothing at all.
+//
 // [VPC.Connect] plays both ends of a TCP handshake or a ping through the
 // filters, using each interface's listening ports: a completed handshake
 // is Connected, a RST from a host with nothing listening is Refused, and a

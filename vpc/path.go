@@ -63,13 +63,26 @@ func (p *Path) Explain() string {
 // It returns an error if neither address is an interface's, or both are
 // the same interface's.
 func (v *VPC) Send(p *flow.Packet, now time.Time) (Path, error) {
+	path := Path{Hops: make([]Hop, 0, maxHops)}
+	err := v.SendInto(p, now, &path)
+	return path, err
+}
+
+// SendInto is Send writing its result into *path, whose fields it
+// overwrites; it reuses path.Hops' array, so a caller that sends many
+// packets through one Path allocates nothing once that array holds four
+// hops. The Path must not be used by another goroutine meanwhile.
+func (v *VPC) SendInto(p *flow.Packet, now time.Time, path *Path) error {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	if v.sent.Add(1)%sweepEvery == 0 {
 		v.st.sweep(now)
 	}
-	return v.st.send(p, now, nil)
+	return v.st.send(p, now, path)
 }
+
+// maxHops is the most stages a path meets: SG and ACL out, ACL and SG in.
+const maxHops = 4
 
 // Expired entries are removed when a packet meets them; besides, every
 // sweepEvery packets, sweepSlots slots of each interface's table are
@@ -101,11 +114,11 @@ func (st *state) endpoints(p *flow.Packet) (src, dst *ifaceState, err error) {
 	return src, dst, err
 }
 
-func (st *state) send(p *flow.Packet, now time.Time, hops []Hop) (Path, error) {
-	path := Path{Hops: hops[:0]}
+func (st *state) send(p *flow.Packet, now time.Time, path *Path) error {
+	*path = Path{Hops: path.Hops[:0]}
 	src, dst, err := st.endpoints(p)
 	if err != nil {
-		return path, err
+		return err
 	}
 	if src != nil {
 		path.From = src.ID
@@ -124,35 +137,68 @@ func (st *state) send(p *flow.Packet, now time.Time, hops []Hop) (Path, error) {
 			path.Exempt = what
 			path.Final = flow.Decision{Verdict: flow.Allow, Stage: flow.StageExempt, Reason: flow.ReasonExempt,
 				Direction: dir, Conntrack: flow.CTExempt, GroupRule: -1, Group: what, Packet: *p}
-			return path, nil
+			return nil
 		}
 	}
 	sameSubnet := src != nil && dst != nil && src.subnet == dst.subnet
-	hop := func(is *ifaceState, d flow.Decision) bool {
-		d.Packet = *p
-		path.Hops = append(path.Hops, Hop{Interface: is.ID, Subnet: is.subnet.ID, Decision: d})
-		return d.Verdict == flow.Allow
-	}
 	ok := true
 	if src != nil {
-		ok = hop(src, src.stage.Evaluate(p, flow.Egress, now))
+		h := path.add(src)
+		h.Decision = src.stage.Evaluate(p, flow.Egress, now)
+		ok = h.done(p)
 		if ok && !sameSubnet {
-			ok = hop(src, src.subnet.acl.Evaluate(p, flow.Egress, now))
+			h := path.add(src)
+			h.Decision = src.subnet.acl.Evaluate(p, flow.Egress, now)
+			ok = h.done(p)
 		}
 	}
 	if ok && dst != nil {
 		if !sameSubnet {
-			ok = hop(dst, dst.subnet.acl.Evaluate(p, flow.Ingress, now))
+			h := path.add(dst)
+			h.Decision = dst.subnet.acl.Evaluate(p, flow.Ingress, now)
+			ok = h.done(p)
 		}
 		if ok {
-			hop(dst, dst.stage.Evaluate(p, flow.Ingress, now))
+			h := path.add(dst)
+			h.Decision = dst.stage.Evaluate(p, flow.Ingress, now)
+			h.done(p)
 		}
 	}
-	ds := make([]flow.Decision, len(path.Hops))
-	for i, h := range path.Hops {
-		ds[i] = h.Decision
-	}
-	path.Final = flow.Merge(ds)
+	path.merge()
 	path.Final.Packet = *p
-	return path, nil
+	return nil
+}
+
+// add appends a hop at interface is to the path and returns it.
+func (path *Path) add(is *ifaceState) *Hop {
+	path.Hops = append(path.Hops, Hop{Interface: is.ID, Subnet: is.subnet.ID})
+	return &path.Hops[len(path.Hops)-1]
+}
+
+// done records the packet in the hop's decision and reports whether the
+// stage allowed it.
+func (h *Hop) done(p *flow.Packet) bool {
+	h.Decision.Packet = *p
+	return h.Decision.Verdict == flow.Allow
+}
+
+// merge sets Final from the hops as flow.Merge does from their decisions,
+// without copying them into a list first.
+func (path *Path) merge() {
+	n := len(path.Hops)
+	if n == 0 {
+		path.Final = flow.Merge(nil)
+		return
+	}
+	path.Final = path.Hops[n-1].Decision
+	if path.Final.Conntrack != flow.CTNone {
+		return
+	}
+	for i := n - 2; i >= 0; i-- {
+		if d := &path.Hops[i].Decision; d.Conntrack != flow.CTNone {
+			path.Final.Conntrack, path.Final.Note = d.Conntrack, d.Note
+			path.Final.ConnState, path.Final.Age = d.ConnState, d.Age
+			return
+		}
+	}
 }

@@ -2,6 +2,7 @@ package vpc
 
 import (
 	"net/netip"
+	"reflect"
 	"testing"
 	"time"
 
@@ -60,7 +61,7 @@ func TestPropertyPathLaws(t *testing.T) {
 			}
 			groups = append(groups, g)
 		}
-		v, err := New(Config{
+		cfg := Config{
 			SecurityGroups: groups,
 			NetworkACLs: []nacl.ACL{
 				{ID: "acl-1", Ingress: aclRules("a1i"), Egress: aclRules("a1e")},
@@ -75,10 +76,17 @@ func TestPropertyPathLaws(t *testing.T) {
 				{ID: "eni-2", Subnet: "s1", PrivateIPs: addrs(addrsIn[1]), Groups: []string{"sg-b"}},
 				{ID: "eni-3", Subnet: "s3", PrivateIPs: addrs(addrsIn[2]), Groups: []string{"sg-c", "sg-a"}},
 			},
-		})
+		}
+		v, err := New(cfg)
 		if err != nil {
 			t.Fatalf("config: %v", err)
 		}
+		// A twin fed the same packets through SendInto and one reused Path.
+		twin, err := New(cfg)
+		if err != nil {
+			t.Fatalf("config: %v", err)
+		}
+		var reused Path
 		flags := []flow.TCPFlags{flow.SYN, flow.SYN | flow.ACK, flow.ACK, flow.PSH | flow.ACK, flow.FIN | flow.ACK, flow.RST}
 		now := t0
 		for i := range rapid.IntRange(1, 30).Draw(t, "packets") {
@@ -103,6 +111,17 @@ func TestPropertyPathLaws(t *testing.T) {
 			path, err := v.Send(&p, now)
 			if err != nil {
 				t.Fatalf("packet %d %s: %v", i, p, err)
+			}
+			if err := twin.SendInto(&p, now, &reused); err != nil || !reflect.DeepEqual(path, reused) {
+				t.Fatalf("%s: SendInto gave %+v, %v; Send %+v", p, reused, err, path)
+			}
+			ds := make([]flow.Decision, len(path.Hops))
+			for j, h := range path.Hops {
+				ds[j] = h.Decision
+			}
+			if merged := flow.Merge(ds); merged.Verdict != path.Final.Verdict || merged.Stage != path.Final.Stage ||
+				merged.Conntrack != path.Final.Conntrack || merged.ConnState != path.Final.ConnState || merged.Note != path.Final.Note {
+				t.Fatalf("%s: Final %+v is not flow.Merge of the hops %+v", p, path.Final, merged)
 			}
 			// MODEL-7 order, MODEL-3 (no ACL inside one subnet).
 			var want []string

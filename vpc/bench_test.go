@@ -1,0 +1,125 @@
+package vpc_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// twoTiers is an app server and a database in two subnets with their
+// default ACLs: a packet between them meets four stages.
+func twoTiers(tb testing.TB) *vpc.VPC {
+	tb.Helper()
+	tcp := flow.ProtocolOf(flow.TCP)
+	v, err := vpc.New(vpc.Config{
+		SecurityGroups: []sg.Group{
+			{ID: "sg-app", Egress: []sg.Rule{{Protocol: tcp, FromPort: 5432, ToPort: 5432, CIDR: netip.MustParsePrefix("10.0.3.0/24")}}},
+			{ID: "sg-db", Ingress: []sg.Rule{{Protocol: tcp, FromPort: 5432, ToPort: 5432, Group: "sg-app"}}},
+		},
+		Subnets: []vpc.Subnet{
+			{ID: "subnet-app", CIDR: netip.MustParsePrefix("10.0.1.0/24")},
+			{ID: "subnet-db", CIDR: netip.MustParsePrefix("10.0.3.0/24")},
+		},
+		Interfaces: []vpc.Interface{
+			{ID: "eni-app", Subnet: "subnet-app", PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.10")}, Groups: []string{"sg-app"}},
+			{ID: "eni-db", Subnet: "subnet-db", PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.3.30")}, Groups: []string{"sg-db"},
+				Listening: []vpc.Port{{Proto: flow.TCP, Port: 5432}}},
+		},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+// BenchmarkSend: a data packet of one of 1000 open connections from the
+// app server to the database, either way, through the four stages of its
+// path (both interfaces' tables admit it).
+func BenchmarkSend(b *testing.B) {
+	v := twoTiers(b)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var pkts []flow.Packet
+	for i := range 1000 {
+		syn := flow.MustParsePacket("tcp 10.0.1.10:40000 > 10.0.3.30:5432 [S]")
+		syn.SrcPort += uint16(i)
+		synAck, ack := syn.Reverse(), syn
+		synAck.Flags, ack.Flags = flow.SYN|flow.ACK, flow.ACK
+		for _, p := range []flow.Packet{syn, synAck, ack} {
+			if path, err := v.Send(&p, now); err != nil || !path.Allowed() {
+				b.Fatalf("%v: %v %v", p, err, path.Final.Verdict)
+			}
+		}
+		data := syn
+		data.Flags = flow.ACK | flow.PSH
+		pkts = append(pkts, data, data.Reverse())
+	}
+	now = now.Add(time.Second)
+	check := func(j int, path *vpc.Path, err error) {
+		if err != nil || !path.Allowed() || path.Final.Conntrack != flow.CTEstablished || len(path.Hops) != 4 {
+			b.Fatalf("%v: %v %s %s %d hops", pkts[j], err, path.Final.Verdict, path.Final.Conntrack, len(path.Hops))
+		}
+	}
+	b.Run("Send", func(b *testing.B) {
+		b.ReportAllocs()
+		j := 0
+		for b.Loop() {
+			path, err := v.Send(&pkts[j], now)
+			check(j, &path, err)
+			if j++; j == len(pkts) {
+				j = 0
+			}
+		}
+	})
+	b.Run("SendInto", func(b *testing.B) {
+		var path vpc.Path
+		b.ReportAllocs()
+		j := 0
+		for b.Loop() {
+			err := v.SendInto(&pkts[j], now, &path)
+			check(j, &path, err)
+			if j++; j == len(pkts) {
+				j = 0
+			}
+		}
+	})
+}
+
+// TestSendIntoAllocatesNothing: a Path reused across packets makes the
+// whole path of an established packet, four stages, allocation-free;
+// Send allocates the hops' array once per packet.
+func TestSendIntoAllocatesNothing(t *testing.T) {
+	v := twoTiers(t)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	syn := flow.MustParsePacket("tcp 10.0.1.10:40000 > 10.0.3.30:5432 [S]")
+	synAck, ack := syn.Reverse(), syn
+	synAck.Flags, ack.Flags = flow.SYN|flow.ACK, flow.ACK
+	var path vpc.Path
+	for _, p := range []flow.Packet{syn, synAck, ack} {
+		require.NoError(t, v.SendInto(&p, now, &path))
+		require.True(t, path.Allowed(), "%v: %s", p, path.Explain())
+	}
+	data, reply := ack, synAck
+	data.Flags, reply.Flags = flow.ACK|flow.PSH, flow.ACK
+	allocs := testing.AllocsPerRun(1000, func() {
+		for _, p := range []*flow.Packet{&data, &reply} {
+			if err := v.SendInto(p, now, &path); err != nil || !path.Allowed() || len(path.Hops) != 4 {
+				t.Fatalf("%v: %v %s", p, err, path.Final.Verdict)
+			}
+		}
+	})
+	assert.Zero(t, allocs, "SendInto allocations per two packets")
+	assert.Equal(t, flow.CTEstablished, path.Final.Conntrack)
+	assert.Equal(t, reply, path.Final.Packet, "the path is the last packet's")
+	allocs = testing.AllocsPerRun(100, func() {
+		if _, err := v.Send(&data, now); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Equal(t, 1.0, allocs, "Send allocations per packet")
+}
