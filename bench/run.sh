@@ -89,7 +89,10 @@ hyper=$( (lscpu 2>/dev/null || true) | awk -F: '/Hypervisor vendor/ { gsub(/^ +/
 mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git status --porcelain 2>/dev/null)" ]; then commit="$commit (with uncommitted changes)"; fi
+# Uncommitted changes to the code, not to the files this script writes or reads.
+if [ -n "$(git status --porcelain 2>/dev/null | grep -v -e "$OUT\$" -e "$RAW\$" -e 'bench/analysis.md$')" ]; then
+  commit="$commit (with uncommitted changes)"
+fi
 
 {
 cat <<EOF
