@@ -182,23 +182,12 @@ func (h *Hop) done(p *flow.Packet) bool {
 	return h.Decision.Verdict == flow.Allow
 }
 
-// merge sets Final from the hops as flow.Merge does from their decisions,
-// without copying them into a list first.
+// merge sets Final to flow.Merge of the hops' decisions, gathered in an
+// array on the stack rather than a slice on the heap.
 func (path *Path) merge() {
-	n := len(path.Hops)
-	if n == 0 {
-		path.Final = flow.Merge(nil)
-		return
+	var ds [maxHops]flow.Decision
+	for i := range path.Hops {
+		ds[i] = path.Hops[i].Decision
 	}
-	path.Final = path.Hops[n-1].Decision
-	if path.Final.Conntrack != flow.CTNone {
-		return
-	}
-	for i := n - 2; i >= 0; i-- {
-		if d := &path.Hops[i].Decision; d.Conntrack != flow.CTNone {
-			path.Final.Conntrack, path.Final.Note = d.Conntrack, d.Note
-			path.Final.ConnState, path.Final.Age = d.ConnState, d.Age
-			return
-		}
-	}
+	path.Final = flow.Merge(ds[:len(path.Hops)])
 }
