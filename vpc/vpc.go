@@ -470,8 +470,26 @@ func (v *VPC) Connections(now time.Time) map[string][]conntrack.Conn {
 		if len(cs) == 0 {
 			continue
 		}
-		slices.SortFunc(cs, func(a, b conntrack.Conn) int { return strings.Compare(a.Key.String(), b.Key.String()) })
-		out[id] = cs
+		out[id] = sortByKeyText(cs)
 	}
 	return out
+}
+
+// sortByKeyText sorts cs by the text of their keys, each rendered once
+// (rendering them in every comparison made a listing of a few thousand
+// connections take milliseconds).
+func sortByKeyText(cs []conntrack.Conn) []conntrack.Conn {
+	type keyed struct {
+		text string
+		c    conntrack.Conn
+	}
+	ks := make([]keyed, len(cs))
+	for i, c := range cs {
+		ks[i] = keyed{c.Key.String(), c}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.text, b.text) })
+	for i := range ks {
+		cs[i] = ks[i].c
+	}
+	return cs
 }
