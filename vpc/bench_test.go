@@ -1,11 +1,14 @@
 package vpc_test
 
 import (
+	"fmt"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
 	"github.com/pfsim/pfsim/vpc"
 	"github.com/stretchr/testify/assert"
@@ -122,4 +125,112 @@ func TestSendIntoAllocatesNothing(t *testing.T) {
 		}
 	})
 	assert.Equal(t, 1.0, allocs, "Send allocations per packet")
+}
+
+// TestConcurrentSendApplyConnect: goroutines send packets (each with its
+// own Path), play handshakes and list connections while another keeps
+// replacing the app's security group and the database subnet's ACL. Run
+// under -race it proves the locking; every packet gets a verdict, and once
+// the changes stop the last configuration decides.
+func TestConcurrentSendApplyConnect(t *testing.T) {
+	v := twoTiers(t)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tcp := flow.ProtocolOf(flow.TCP)
+	open := sg.Group{ID: "sg-app", Egress: []sg.Rule{{Protocol: tcp, FromPort: 5432, ToPort: 5432, CIDR: netip.MustParsePrefix("10.0.3.0/24")}}}
+	closed := sg.Group{ID: "sg-app"}
+	denyAll := nacl.ACL{ID: "acl-db"}
+	allowAll := nacl.ACL{ID: "acl-db",
+		Ingress: []nacl.Rule{{Number: 100, Action: nacl.Allow, Protocol: flow.AnyProtocol, CIDR: netip.MustParsePrefix("0.0.0.0/0")}},
+		Egress:  []nacl.Rule{{Number: 100, Action: nacl.Allow, Protocol: flow.AnyProtocol, CIDR: netip.MustParsePrefix("0.0.0.0/0")}}}
+	require.NoError(t, v.Apply(vpc.Change{NetworkACLs: []nacl.ACL{allowAll},
+		Subnets: []vpc.Subnet{{ID: "subnet-db", CIDR: netip.MustParsePrefix("10.0.3.0/24"), ACL: "acl-db"}}}))
+
+	const senders, perSender = 4, 1000
+	var wg sync.WaitGroup
+	errs := make(chan error, senders+2)
+	for g := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var path vpc.Path
+			for i := range perSender {
+				p := flow.MustParsePacket("tcp 10.0.1.10:40000 > 10.0.3.30:5432 [S]")
+				p.SrcPort += uint16(g*perSender + i)
+				if i%2 == 1 {
+					p = p.Reverse()
+					p.Flags = flow.SYN | flow.ACK
+				}
+				if err := v.SendInto(&p, t0.Add(time.Duration(i)*time.Millisecond), &path); err != nil {
+					errs <- err
+					return
+				}
+				if vd := path.Final.Verdict; vd != flow.Allow && vd != flow.Drop {
+					errs <- fmt.Errorf("%v: no verdict", p)
+					return
+				}
+			}
+		}()
+	}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := range 100 {
+			g, a := open, allowAll
+			if i%2 == 0 {
+				g, a = closed, denyAll
+			}
+			if err := v.Apply(vpc.Change{SecurityGroups: []sg.Group{g}, NetworkACLs: []nacl.ACL{a}}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := range 100 {
+			d := vpc.Dial{Proto: flow.TCP, Src: netip.MustParseAddr("10.0.1.10"), Dst: netip.MustParseAddr("10.0.3.30"), DstPort: 5432}
+			if _, err := v.Connect(d, t0.Add(time.Duration(i)*time.Millisecond)); err != nil {
+				errs <- err
+				return
+			}
+			_ = v.Connections(t0)
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+
+	// The last change (i = 49) left the group open and the ACL allowing.
+	d := vpc.Dial{Proto: flow.TCP, Src: netip.MustParseAddr("10.0.1.10"), Dst: netip.MustParseAddr("10.0.3.30"), DstPort: 5432}
+	a, err := v.Connect(d, t0.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, vpc.Connected, a.Outcome)
+	require.NoError(t, v.Apply(vpc.Change{NetworkACLs: []nacl.ACL{denyAll}}))
+	a, err = v.Connect(d, t0.Add(2*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, vpc.Timeout, a.Outcome)
+}
+
+// BenchmarkConnections: listing both tables of a VPC that tracks 5000
+// connections, sorted by key, as `pfsim trace --tables` does after every
+// step.
+func BenchmarkConnections(b *testing.B) {
+	v := twoTiers(b)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 5000 {
+		p := flow.MustParsePacket("tcp 10.0.1.10:40000 > 10.0.3.30:5432 [S]")
+		p.SrcPort += uint16(i)
+		if path, err := v.Send(&p, now); err != nil || !path.Allowed() {
+			b.Fatalf("%v: %v", p, err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		cs := v.Connections(now)
+		if len(cs["eni-app"]) != 5000 || len(cs["eni-db"]) != 5000 {
+			b.Fatalf("%d and %d connections, want 5000 each", len(cs["eni-app"]), len(cs["eni-db"]))
+		}
+	}
 }
