@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -372,7 +373,7 @@ func writeJSON(w io.Writer, rep *scenario.Report) {
 			}
 		}
 		slices.SortFunc(rec.Tables, func(a, b connRecord) int {
-			return strings.Compare(a.Interface+" "+a.Flow, b.Interface+" "+b.Flow)
+			return cmp.Or(strings.Compare(a.Interface, b.Interface), strings.Compare(a.Flow, b.Flow))
 		})
 		writeRecord(w, rec)
 	}
