@@ -234,3 +234,67 @@ func BenchmarkConnections(b *testing.B) {
 		}
 	}
 }
+
+// largeConfig is a VPC of nIf interfaces in 10 subnets that share one
+// 100-rule ACL, each interface carrying two of nSG groups of nRules rules
+// each way, a third of which reference another group.
+func largeConfig(nIf, nSG, nRules int) vpc.Config {
+	tcp := flow.ProtocolOf(flow.TCP)
+	var cfg vpc.Config
+	for g := range nSG {
+		grp := sg.Group{ID: fmt.Sprintf("sg-%d", g)}
+		for r := range nRules {
+			rule := sg.Rule{Protocol: tcp, FromPort: 1000 + r, ToPort: 1000 + r}
+			if r%3 == 0 {
+				rule.Group = fmt.Sprintf("sg-%d", (g+r)%nSG)
+			} else {
+				rule.CIDR = netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(r), byte(g), 0}), 24)
+			}
+			grp.Ingress = append(grp.Ingress, rule)
+			grp.Egress = append(grp.Egress, rule)
+		}
+		cfg.SecurityGroups = append(cfg.SecurityGroups, grp)
+	}
+	acl := nacl.ACL{ID: "acl-large"}
+	for r := range 100 {
+		acl.Ingress = append(acl.Ingress, nacl.Rule{Number: r + 1, Action: nacl.Allow, Protocol: tcp, FromPort: r, ToPort: r + 10, CIDR: netip.MustParsePrefix("0.0.0.0/0")})
+	}
+	acl.Egress = acl.Ingress
+	cfg.NetworkACLs = []nacl.ACL{acl}
+	for s := range 10 {
+		cfg.Subnets = append(cfg.Subnets, vpc.Subnet{ID: fmt.Sprintf("subnet-%d", s), CIDR: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 200, byte(s), 0}), 24), ACL: "acl-large"})
+	}
+	for i := range nIf {
+		cfg.Interfaces = append(cfg.Interfaces, vpc.Interface{ID: fmt.Sprintf("eni-%d", i), Subnet: fmt.Sprintf("subnet-%d", i%10),
+			PrivateIPs: []netip.Addr{netip.AddrFrom4([4]byte{10, 200, byte(i % 10), byte(10 + i/10)})},
+			Groups:     []string{fmt.Sprintf("sg-%d", i%nSG), fmt.Sprintf("sg-%d", (i+1)%nSG)}})
+	}
+	return cfg
+}
+
+// BenchmarkNewLarge: building a VPC of 200 interfaces and 50 groups of
+// 60 rules each way (every interface's rule set compiled, references
+// resolved).
+func BenchmarkNewLarge(b *testing.B) {
+	cfg := largeConfig(200, 50, 60)
+	for b.Loop() {
+		if _, err := vpc.New(cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkApplyLarge: replacing one group of that VPC.
+func BenchmarkApplyLarge(b *testing.B) {
+	cfg := largeConfig(200, 50, 60)
+	v, err := vpc.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := cfg.SecurityGroups[3]
+	for b.Loop() {
+		if err := v.Apply(vpc.Change{SecurityGroups: []sg.Group{g}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -333,12 +333,17 @@ func build(cfg Config) (*state, map[string]*sg.Set, error) {
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
 	}
-	res := &resolver{st: st, groups: groups, lists: map[string][]netip.Prefix{}}
-	for _, pl := range cfg.PrefixLists {
-		res.lists[pl.ID] = pl.Entries
-	}
+	res := newResolver(st, groups, cfg.PrefixLists)
 	sets := map[string]*sg.Set{}
+	// Interfaces with the same groups, in the same order, share one
+	// compiled set: it depends on nothing else, and it is immutable.
+	byGroups := map[string]*sg.Set{}
 	for id, is := range st.ifaces {
+		combo := strings.Join(is.Groups, "\x00")
+		if set, ok := byGroups[combo]; ok {
+			sets[id] = set
+			continue
+		}
 		var gs []sg.Group
 		for _, gid := range is.Groups {
 			g, ok := groups[gid]
@@ -353,7 +358,7 @@ func build(cfg Config) (*state, map[string]*sg.Set, error) {
 			fail("interface %s: %w", id, err)
 			continue
 		}
-		sets[id] = set
+		sets[id], byGroups[combo] = set, set
 	}
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
@@ -366,31 +371,40 @@ func (is *ifaceState) addrs() []netip.Addr {
 }
 
 // resolver answers the security groups' questions about group membership
-// and prefix lists (SG-19, SG-20).
+// and prefix lists (SG-19, SG-20), from indexes built once per
+// configuration: every interface's compiled set asks about the groups its
+// rules reference.
 type resolver struct {
-	st     *state
-	groups map[string]sg.Group
-	lists  map[string][]netip.Prefix
+	groups  map[string]sg.Group
+	members map[string][]netip.Addr // group id -> addresses, sorted
+	lists   map[string][]netip.Prefix
+}
+
+func newResolver(st *state, groups map[string]sg.Group, lists []PrefixList) *resolver {
+	r := &resolver{groups: groups, members: map[string][]netip.Addr{}, lists: map[string][]netip.Prefix{}}
+	for _, is := range st.ifaces {
+		for _, gid := range is.Groups {
+			r.members[gid] = append(r.members[gid], is.addrs()...)
+		}
+	}
+	for _, addrs := range r.members {
+		slices.SortFunc(addrs, netip.Addr.Compare)
+	}
+	for _, pl := range lists {
+		r.lists[pl.ID] = pl.Entries
+	}
+	return r
 }
 
 // GroupAddrs returns the private IPv4 and the IPv6 addresses of every
 // interface that carries group id. Including IPv6 addresses is a choice
 // (SG-20: AWS says "private IP addresses"). Public and Elastic IPs are not
-// modelled, so they never match (SG-19).
+// modelled, so they never match (SG-19). The slice is shared: callers
+// only read it.
 func (r *resolver) GroupAddrs(id string) ([]netip.Addr, bool) {
-	var out []netip.Addr
-	found := false
-	for _, is := range r.st.ifaces {
-		if slices.Contains(is.Groups, id) {
-			found = true
-			out = append(out, is.addrs()...)
-		}
-	}
-	if _, declared := r.groups[id]; declared {
-		found = true
-	}
-	slices.SortFunc(out, netip.Addr.Compare)
-	return out, found
+	addrs, carried := r.members[id]
+	_, declared := r.groups[id]
+	return addrs, carried || declared
 }
 
 // PrefixList returns a prefix list's entries.

@@ -382,3 +382,52 @@ func TestConnections(t *testing.T) {
 	assert.Equal(t, "SYN_SENT", cs["eni-db"][0].State.String())
 	assert.Empty(t, v.Connections(at(121*time.Second)), "SYN_SENT lives 120 s (CT-17a)")
 }
+
+// TestSameGroupsSeparateTables: two interfaces with the same groups share
+// one compiled rule set but keep their own connection tables, and a group
+// reference admits exactly the members of the referenced group.
+func TestSameGroupsSeparateTables(t *testing.T) {
+	v, err := New(Config{
+		SecurityGroups: []sg.Group{
+			{ID: "sg-web", Ingress: []sg.Rule{{Protocol: tcp, FromPort: 80, ToPort: 80, CIDR: anywhere}},
+				Egress: []sg.Rule{{Protocol: tcp, FromPort: 5432, ToPort: 5432, Group: "sg-db"}}},
+			{ID: "sg-db", Ingress: []sg.Rule{{Protocol: tcp, FromPort: 5432, ToPort: 5432, Group: "sg-web"}}},
+			{ID: "sg-other", Egress: []sg.Rule{{Protocol: flow.AnyProtocol, CIDR: anywhere}}},
+		},
+		Subnets: []Subnet{{ID: "subnet-a", CIDR: netip.MustParsePrefix("10.0.1.0/24")}},
+		Interfaces: []Interface{
+			{ID: "eni-web1", Subnet: "subnet-a", PrivateIPs: addrs("10.0.1.10"), Groups: []string{"sg-web"}},
+			{ID: "eni-web2", Subnet: "subnet-a", PrivateIPs: addrs("10.0.1.11"), Groups: []string{"sg-web"}},
+			{ID: "eni-db", Subnet: "subnet-a", PrivateIPs: addrs("10.0.1.30"), Groups: []string{"sg-db"}},
+			{ID: "eni-other", Subnet: "subnet-a", PrivateIPs: addrs("10.0.1.40"), Groups: []string{"sg-other"}},
+		},
+	})
+	require.NoError(t, err)
+	assert.Same(t, v.st.ifaces["eni-web1"].stage.Set(), v.st.ifaces["eni-web2"].stage.Set(), "same groups, one set")
+	assert.NotSame(t, v.st.ifaces["eni-web1"].stage.Table(), v.st.ifaces["eni-web2"].stage.Table())
+
+	path, err := v.Send(pkt(t, "tcp 198.51.100.7:50000 > 10.0.1.10:80 [S]"), at(0))
+	require.NoError(t, err)
+	assert.Equal(t, flow.CTNew, path.Final.Conntrack)
+	// The same client and ports at the other web server: a new connection
+	// there, and its SYN-ACK is admitted only by its own table's entry.
+	path, err = v.Send(pkt(t, "tcp 198.51.100.7:50000 > 10.0.1.11:80 [S]"), at(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, flow.CTNew, path.Final.Conntrack, "eni-web2's table knew nothing of eni-web1's connection")
+	assert.Equal(t, 1, v.st.ifaces["eni-web1"].stage.Table().Len())
+	assert.Equal(t, 1, v.st.ifaces["eni-web2"].stage.Table().Len())
+
+	// Both web servers carry sg-web, so both reach the database; another
+	// interface is stopped at the database's ingress.
+	for _, src := range []string{"10.0.1.10", "10.0.1.11"} {
+		path, err = v.Send(pkt(t, "tcp "+src+":45000 > 10.0.1.30:5432 [S]"), at(2*time.Second))
+		require.NoError(t, err)
+		assert.True(t, path.Allowed(), "%s: %s", src, path.Explain())
+	}
+	path, err = v.Send(pkt(t, "tcp 10.0.1.40:45000 > 10.0.1.30:5432 [S]"), at(2*time.Second))
+	require.NoError(t, err)
+	assert.False(t, path.Allowed(), "eni-other does not carry sg-web")
+	assert.Equal(t, "eni-db", path.Hops[len(path.Hops)-1].Interface)
+	assert.Equal(t, flow.StageSG, path.Final.Stage)
+	assert.Equal(t, flow.Ingress, path.Final.Direction)
+}
