@@ -2,6 +2,7 @@ package vpc_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"time"
 
@@ -51,4 +52,44 @@ func Example() {
 	// eni-db nacl ingress allow
 	// eni-db sg ingress allow
 	// eni-other: timeout at sg ingress
+}
+
+// A property-style loop: a thousand random clients try the database port
+// of a web server whose group admits only HTTP. One Path is reused for
+// every packet, so the loop allocates nothing per packet.
+func ExampleVPC_SendInto() {
+	tcp := flow.ProtocolOf(flow.TCP)
+	v, err := vpc.New(vpc.Config{
+		SecurityGroups: []sg.Group{{ID: "sg-web",
+			Ingress: []sg.Rule{{Protocol: tcp, FromPort: 80, ToPort: 80, CIDR: netip.MustParsePrefix("0.0.0.0/0")}}}},
+		Subnets: []vpc.Subnet{{ID: "subnet-public", CIDR: netip.MustParsePrefix("10.0.1.0/24")}},
+		Interfaces: []vpc.Interface{{ID: "eni-web", Subnet: "subnet-public",
+			PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.10")}, Groups: []string{"sg-web"}}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := rand.New(rand.NewPCG(1, 2))
+	var path vpc.Path
+	admitted := 0
+	for range 1000 {
+		p := flow.Packet{Proto: flow.TCP, Flags: flow.SYN,
+			Src:     netip.AddrFrom4([4]byte{198, 51, byte(r.IntN(256)), byte(1 + r.IntN(254))}),
+			SrcPort: uint16(1024 + r.IntN(64000)),
+			Dst:     netip.MustParseAddr("10.0.1.10"), DstPort: 5432}
+		if err := v.SendInto(&p, now, &path); err != nil {
+			fmt.Println(err)
+			return
+		}
+		if path.Allowed() {
+			admitted++
+		}
+	}
+	fmt.Println("admitted:", admitted)
+	fmt.Println("last drop:", path.Final.Stage, path.Final.Direction, path.Final.Reason)
+	// Output:
+	// admitted: 0
+	// last drop: sg ingress no-rule
 }
