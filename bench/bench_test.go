@@ -11,6 +11,7 @@ import (
 
 	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 // The fixed-name benchmarks of the performance issue. Their names must not
@@ -24,10 +25,11 @@ var flowSizes = []struct {
 }{{"flows=1e3", 1_000}, {"flows=1e6", 1_000_000}}
 
 // BenchmarkEstablished: a data packet of one of n tracked TCP connections,
-// in random order and a random direction, through the interface's pipeline:
-// the ACL (20 rules each way), then the security groups' stage (20
-// inbound rules), whose table admits it. B/flow is the heap the table
-// takes per tracked connection.
+// in random order and a random direction, through the interface's path in
+// its VPC (vpc.SendInto): inbound, the ACL (20 rules each way), then the
+// security groups (20 inbound rules), whose table admits it; outbound,
+// the groups' table, then the ACL. B/flow is the heap the VPC takes per
+// tracked connection.
 func BenchmarkEstablished(b *testing.B) {
 	for _, size := range flowSizes {
 		b.Run(size.name, func(b *testing.B) {
@@ -36,8 +38,8 @@ func BenchmarkEstablished(b *testing.B) {
 			b.ReportAllocs()
 			j := 0
 			for b.Loop() {
-				x := &e.pkts[j]
-				if d := e.pl.Evaluate(&x.p, x.dir, now); d.Verdict != flow.Allow || d.Conntrack != flow.CTEstablished {
+				if d, ok := e.eval(j, now); !ok {
+					x := &e.pkts[j]
 					b.Fatalf("%s %v: %s %s by %s (%s), want allow established", x.dir, x.p, d.Verdict, d.Conntrack, d.Stage, d.Reason)
 				}
 				if j++; j == len(e.pkts) {
@@ -93,7 +95,7 @@ func BenchmarkNewFlow(b *testing.B) {
 			wantRule := 10 * rules.n
 			b.ReportAllocs()
 			for b.Loop() {
-				if d := nf.next(); d.Verdict != flow.Allow || d.Conntrack != flow.CTNew || d.GroupRule < 0 {
+				if d := nf.next(); d.Verdict != flow.Allow || d.Conntrack != flow.CTNew || d.Reason != flow.ReasonRule {
 					b.Fatalf("%v: %s %s by %s (%s), want allow new", nf.ring[nf.i], d.Verdict, d.Conntrack, d.Stage, d.Reason)
 				}
 			}
@@ -101,8 +103,8 @@ func BenchmarkNewFlow(b *testing.B) {
 				b.Fatalf("table grew to %d entries", n)
 			}
 			// The ACL's deciding rule, checked once outside the loop: the
-			// pipeline reports the SG's decision.
-			if d := nf.acl.Evaluate(&nf.ring[0], flow.Ingress, t0); d.RuleNumber != wantRule {
+			// path reports the groups' decision.
+			if d := nf.path.Hops[0].Decision; int(d.RuleNumber) != wantRule {
 				b.Fatalf("ACL rule %d admitted the SYN, want %d", d.RuleNumber, wantRule)
 			}
 		})
@@ -118,7 +120,7 @@ func BenchmarkDrop(b *testing.B) {
 		p := dropPacket
 		b.ReportAllocs()
 		for b.Loop() {
-			if d := f.pl.Evaluate(&p, flow.Ingress, t0); d.Verdict != flow.Drop || d.Stage != flow.StageNACL || d.RuleNumber != flow.DefaultRuleV4 {
+			if d := f.send(&p, t0); d.Verdict != flow.Drop || d.Stage != flow.StageNACL || d.RuleNumber != flow.DefaultRuleV4 {
 				b.Fatalf("%v: %s by %s rule %d, want the ACL's * rule", p, d.Verdict, d.Stage, d.RuleNumber)
 			}
 		}
@@ -127,7 +129,7 @@ func BenchmarkDrop(b *testing.B) {
 
 // BenchmarkChurn: the steady state of a table of a million connections
 // that keep coming and going: each iteration opens a new connection
-// through the pipeline, and one in 64 also runs an incremental sweep
+// through the VPC, and one in 64 also runs an incremental sweep
 // that removes what has expired (see churn). Allocations, if any, are the
 // table's amortised growth.
 func BenchmarkChurn(b *testing.B) {
@@ -192,8 +194,8 @@ func BenchmarkDecode(b *testing.B) {
 
 // BenchmarkParallel: Established at a million flows with b.RunParallel:
 // every goroutine (GOMAXPROCS of them) sends established packets through
-// one shared pipeline and table, each from its own place in the packet
-// list. Compare its ns/op with Established/flows=1e6: the ratio is the
+// one shared VPC and table, each with its own Path and from its own place
+// in the packet list. Compare its ns/op with Established/flows=1e6: the ratio is the
 // speed-up over one core.
 func BenchmarkParallel(b *testing.B) {
 	b.Run("flows=1e6", func(b *testing.B) {
@@ -205,10 +207,12 @@ func BenchmarkParallel(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			n := len(e.pkts)
 			j := int(start.Add(1)*104_729) % n
+			path := vpc.Path{Hops: make([]vpc.Hop, 0, 4)}
 			for pb.Next() {
 				x := &e.pkts[j]
-				if d := e.pl.Evaluate(&x.p, x.dir, now); d.Verdict != flow.Allow || d.Conntrack != flow.CTEstablished {
-					b.Errorf("%s %v: %s %s by %s (%s), want allow established", x.dir, x.p, d.Verdict, d.Conntrack, d.Stage, d.Reason)
+				err := e.v.SendInto(&x.p, now, &path)
+				if d := path.Final; err != nil || d.Verdict != flow.Allow || d.Conntrack != flow.CTEstablished {
+					b.Errorf("%s %v: %s %s by %s (%s), want allow established (%v)", x.dir, x.p, d.Verdict, d.Conntrack, d.Stage, d.Reason, err)
 					return
 				}
 				if j++; j == n {

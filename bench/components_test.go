@@ -1,11 +1,15 @@
 package bench
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/nacl"
+	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 // BenchmarkComponents takes BenchmarkEstablished apart, on the same
@@ -14,10 +18,12 @@ import (
 //
 //   - lookup: the connection table alone (conntrack.Table.Lookup).
 //   - acl: the network ACL alone (20 rules, scanned).
-//   - pipeline-floor: flow.Pipeline over two stub stages that return the
-//     decisions the ACL and the security-group stage return for these
-//     packets, at no cost of their own: the price of the Stage interface
-//     and of copying its 168-byte flow.Decision through the pipeline.
+//   - path-floor: the path itself, vpc.SendInto, over a filter that
+//     decides at once: the same packets, all sent inbound, to an interface
+//     whose subnet's ACL has no rules, so that its `*` rule drops them
+//     without a rule to scan. What remains is the price of the path:
+//     finding the interfaces at either end, the AWS-service exemptions,
+//     filling the hop and the final decision.
 func BenchmarkComponents(b *testing.B) {
 	for _, size := range flowSizes {
 		b.Run("lookup/"+size.name, func(b *testing.B) {
@@ -43,7 +49,8 @@ func BenchmarkComponents(b *testing.B) {
 		j := 0
 		for b.Loop() {
 			x := &e.pkts[j]
-			if d := e.acl.Evaluate(&x.p, x.dir, t0); d.Verdict != flow.Allow || d.RuleNumber != 200 {
+			var d flow.Decision
+			if e.acl.Evaluate(&x.p, x.dir, &d); d.Verdict != flow.Allow || d.RuleNumber != 200 {
 				b.Fatalf("%v: %s by %d", x.p, d.Verdict, d.RuleNumber)
 			}
 			if j++; j == len(e.pkts) {
@@ -52,31 +59,37 @@ func BenchmarkComponents(b *testing.B) {
 		}
 	})
 
-	b.Run("pipeline-floor", func(b *testing.B) {
+	b.Run("path-floor", func(b *testing.B) {
 		e := sharedEstablished(b, 1_000)
-		x := &e.pkts[0]
-		aclD := e.acl.Evaluate(&x.p, x.dir, t0)
-		sgD := flow.Decision{Verdict: flow.Allow, Stage: flow.StageSG, Direction: x.dir, Reason: flow.ReasonTracked,
-			Conntrack: flow.CTEstablished, GroupRule: -1, ConnState: conntrack.Established.String(), Age: time.Second}
-		pl := flow.NewPipeline(&stubStage{aclD}, &stubStage{sgD})
+		v, err := vpc.New(vpc.Config{
+			NetworkACLs:    []nacl.ACL{nacl.Custom("acl-floor")},
+			SecurityGroups: []sg.Group{{ID: "sg-floor"}},
+			Subnets:        []vpc.Subnet{{ID: "subnet-floor", CIDR: netip.MustParsePrefix("10.0.1.0/24"), ACL: "acl-floor"}},
+			Interfaces: []vpc.Interface{{ID: "eni-floor", Subnet: "subnet-floor", PrivateIPs: []netip.Addr{local},
+				Groups: []string{"sg-floor"}}},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pkts := make([]flow.Packet, len(e.pkts))
+		for j, x := range e.pkts {
+			pkts[j] = x.p
+			if x.dir == flow.Egress {
+				pkts[j] = x.p.Reverse()
+			}
+		}
+		path := vpc.Path{Hops: make([]vpc.Hop, 0, 4)}
 		now := t0.Add(time.Second)
 		b.ReportAllocs()
 		j := 0
 		for b.Loop() {
-			x := &e.pkts[j]
-			if d := pl.Evaluate(&x.p, x.dir, now); d.Verdict != flow.Allow || d.Conntrack != flow.CTEstablished {
-				b.Fatalf("%v: %s %s", x.p, d.Verdict, d.Conntrack)
+			err := v.SendInto(&pkts[j], now, &path)
+			if d := path.Final; err != nil || d.Verdict != flow.Drop || d.Reason != flow.ReasonDefaultDeny {
+				b.Fatalf("%v: %s by %s (%s), %v", pkts[j], d.Verdict, d.Stage, d.Reason, err)
 			}
-			if j++; j == len(e.pkts) {
+			if j++; j == len(pkts) {
 				j = 0
 			}
 		}
 	})
 }
-
-// stubStage decides every packet the same way, at no cost of its own: a
-// pointer receiver, so that calling it copies no receiver, only the
-// decision returned.
-type stubStage struct{ d flow.Decision }
-
-func (s *stubStage) Evaluate(*flow.Packet, flow.Direction, time.Time) flow.Decision { return s.d }

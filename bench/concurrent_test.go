@@ -11,16 +11,16 @@ import (
 
 	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
-	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
 )
 
-// TestConcurrentInterface shares one interface (pipeline, security-group
-// stage, connection table) between goroutines, as BenchmarkParallel does,
-// and checks every decision; run it with -race. While workers open
+// TestConcurrentInterface shares one interface (its VPC, rule sets and
+// connection table) between goroutines, as BenchmarkParallel does, and
+// checks every decision; run it with -race. While workers open
 // connections and then send data on them, each connection from two
 // goroutines at once in opposite directions, another goroutine opens
-// short-lived connections and sweeps, and another swaps in a recompiled
-// rule set (tracked connections survive it, CT-13).
+// short-lived connections and sweeps, and another applies the groups
+// again, recompiled (tracked connections survive it, CT-13).
 func TestConcurrentInterface(t *testing.T) {
 	const (
 		workers = 4
@@ -29,8 +29,13 @@ func TestConcurrentInterface(t *testing.T) {
 		churns  = 1000
 	)
 	f := newIface(t, 20, conntrack.Config{Shards: 8})
-	stage := sg.NewStage(f.set, f.table)
-	f.pl = flow.NewPipeline(f.acl, stage)
+	send := func(p *flow.Packet, now time.Time) flow.Decision {
+		path, err := f.v.Send(p, now)
+		if err != nil {
+			return flow.Decision{}
+		}
+		return path.Final
+	}
 
 	flowOf := func(w, i int) flow.Packet { return syn(clientOf(w*per + i)) }
 	errs := make(chan error, workers+2)
@@ -52,9 +57,9 @@ func TestConcurrentInterface(t *testing.T) {
 				sa.Flags = flow.SYN | flow.ACK
 				a := s
 				a.Flags = flow.ACK
-				if !check(f.pl.Evaluate(&s, flow.Ingress, t0), flow.Allow, flow.CTNew, "syn", s) ||
-					!check(f.pl.Evaluate(&sa, flow.Egress, t0), flow.Allow, flow.CTEstablished, "syn-ack", sa) ||
-					!check(f.pl.Evaluate(&a, flow.Ingress, t0), flow.Allow, flow.CTEstablished, "ack", a) {
+				if !check(send(&s, t0), flow.Allow, flow.CTNew, "syn", s) ||
+					!check(send(&sa, t0), flow.Allow, flow.CTEstablished, "syn-ack", sa) ||
+					!check(send(&a, t0), flow.Allow, flow.CTEstablished, "ack", a) {
 					return
 				}
 			}
@@ -80,8 +85,8 @@ func TestConcurrentInterface(t *testing.T) {
 					in.Flags = flow.PSH | flow.ACK
 					out := flowOf((w+1)%workers, i).Reverse()
 					out.Flags = flow.PSH | flow.ACK
-					if !check(f.pl.Evaluate(&in, flow.Ingress, now), flow.Allow, flow.CTEstablished, "data in", in) ||
-						!check(f.pl.Evaluate(&out, flow.Egress, now), flow.Allow, flow.CTEstablished, "data out", out) {
+					if !check(send(&in, now), flow.Allow, flow.CTEstablished, "data in", in) ||
+						!check(send(&out, now), flow.Allow, flow.CTEstablished, "data out", out) {
 						return
 					}
 				}
@@ -92,7 +97,7 @@ func TestConcurrentInterface(t *testing.T) {
 		for k := range churns {
 			at := t0.Add(time.Duration(k) * 100 * time.Millisecond)
 			p := syn(newClientOf(k))
-			if !check(f.pl.Evaluate(&p, flow.Ingress, at), flow.Allow, flow.CTNew, "churn syn", p) {
+			if !check(send(&p, at), flow.Allow, flow.CTNew, "churn syn", p) {
 				return
 			}
 			if k%64 == 0 {
@@ -100,13 +105,13 @@ func TestConcurrentInterface(t *testing.T) {
 			}
 		}
 	})
-	sets := make([]*sg.Set, 20)
-	for i := range sets {
-		sets[i] = newSet(t, 20)
-	}
-	wg.Go(func() { // rule swaps: the same rules, compiled again
-		for _, s := range sets {
-			stage.Replace(s)
+	groups, _ := sgGroups(20)
+	wg.Go(func() { // rule changes: the same rules, compiled again
+		for range 20 {
+			if err := f.v.Apply(vpc.Change{SecurityGroups: groups}); err != nil {
+				errs <- err
+				return
+			}
 		}
 	})
 	wg.Wait()

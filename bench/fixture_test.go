@@ -16,6 +16,7 @@ import (
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 // The benchmarked interface is 10.0.1.10 in a subnet with a custom network
@@ -119,12 +120,12 @@ func newACL(tb testing.TB, n int) *nacl.Compiled {
 	return c
 }
 
-// peerHosts are the members of sg-peers, a referenced group whose
-// addresses are never the benchmarks' clients.
+// peerHosts are the interfaces that carry sg-peers, a referenced group
+// whose addresses are never the benchmarks' clients.
 var peerHosts = func() []netip.Addr {
-	a := make([]netip.Addr, 64)
+	a := make([]netip.Addr, 8)
 	for i := range a {
-		a[i] = addr4(0x0a00_0200 + uint32(3*i)) // 10.0.2.0, 10.0.2.3, ...
+		a[i] = addr4(0x0a00_020a + uint32(3*i)) // 10.0.2.10, 10.0.2.13, ...
 	}
 	return a
 }()
@@ -172,7 +173,7 @@ func sgGroups(n int) ([]sg.Group, sg.StaticResolver) {
 	return groups, res
 }
 
-// newSet compiles the interface's groups with n inbound rules.
+// newSet compiles the interface's groups with n inbound rules, alone.
 func newSet(tb testing.TB, n int) *sg.Set {
 	tb.Helper()
 	s, err := sg.Compile(sgGroups(n))
@@ -182,30 +183,68 @@ func newSet(tb testing.TB, n int) *sg.Set {
 	return s
 }
 
-// iface is one benchmarked network interface: its pipeline [ACL, SG stage]
-// and the stage's connection table.
+// benchIface is the benchmarked interface's id.
+const benchIface = "eni-bench"
+
+// vpcConfig is a VPC around the benchmarked interface: 10.0.1.10 in
+// subnet-bench (10.0.1.0/24, acl-bench with n rules each way), carrying
+// the groups of n inbound rules, with tracking settings cfg; and the
+// interfaces of sg-peers in subnet-peers. The clients are outside it.
+func vpcConfig(n int, cfg conntrack.Config) vpc.Config {
+	groups, res := sgGroups(n)
+	c := vpc.Config{
+		PrefixLists:    []vpc.PrefixList{{ID: "pl-office", Entries: res.PrefixLists["pl-office"]}},
+		SecurityGroups: append(groups, sg.Group{ID: "sg-peers"}),
+		NetworkACLs:    []nacl.ACL{{ID: "acl-bench", Ingress: aclRules(n, flow.Ingress), Egress: aclRules(n, flow.Egress)}},
+		Subnets: []vpc.Subnet{
+			{ID: "subnet-bench", CIDR: netip.MustParsePrefix("10.0.1.0/24"), ACL: "acl-bench"},
+			{ID: "subnet-peers", CIDR: netip.MustParsePrefix("10.0.2.0/24")},
+		},
+	}
+	bench := vpc.Interface{ID: benchIface, Subnet: "subnet-bench", PrivateIPs: []netip.Addr{local}, Tracking: cfg}
+	for _, g := range groups {
+		bench.Groups = append(bench.Groups, g.ID)
+	}
+	c.Interfaces = append(c.Interfaces, bench)
+	for i, a := range peerHosts {
+		c.Interfaces = append(c.Interfaces, vpc.Interface{ID: fmt.Sprintf("eni-peer-%d", i), Subnet: "subnet-peers",
+			PrivateIPs: []netip.Addr{a}, Groups: []string{"sg-peers"}})
+	}
+	return c
+}
+
+// iface is the benchmarked network interface in its VPC. Packets cross
+// it the one way pfsim has, vpc.SendInto: an ingress packet meets
+// acl-bench's inbound rules, then the groups; an egress packet the
+// groups, then the ACL's outbound rules.
 type iface struct {
-	pl    *flow.Pipeline
-	acl   *nacl.Compiled
-	set   *sg.Set
-	table *conntrack.Table
+	v     *vpc.VPC
+	table *conntrack.Table // the interface's connection table
+	path  vpc.Path         // reused by send: one goroutine at a time
+	// The same ACL and groups compiled on their own, for the component
+	// benchmarks and the golden test.
+	acl *nacl.Compiled
+	set *sg.Set
 }
 
 func newIface(tb testing.TB, rules int, cfg conntrack.Config) *iface {
 	tb.Helper()
-	return newIfaceOf(tb, newACL(tb, rules), newSet(tb, rules), cfg)
-}
-
-// newIfaceOf builds an interface of compiled rule sets and a new table.
-func newIfaceOf(tb testing.TB, acl *nacl.Compiled, set *sg.Set, cfg conntrack.Config) *iface {
-	tb.Helper()
-	tab, err := conntrack.New(cfg)
+	v, err := vpc.New(vpcConfig(rules, cfg))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := &iface{acl: acl, set: set, table: tab}
-	f.pl = flow.NewPipeline(acl, sg.NewStage(set, tab))
-	return f
+	return &iface{v: v, table: v.Table(benchIface), acl: newACL(tb, rules), set: newSet(tb, rules),
+		path: vpc.Path{Hops: make([]vpc.Hop, 0, 4)}}
+}
+
+// send sends p through the VPC at now and returns the path's decision.
+// Its error, impossible for the fixtures' packets, shows as a drop by no
+// stage.
+func (f *iface) send(p *flow.Packet, now time.Time) flow.Decision {
+	if err := f.v.SendInto(p, now, &f.path); err != nil {
+		return flow.Decision{Verdict: flow.Drop}
+	}
+	return f.path.Final
 }
 
 // pkt is a packet with the direction it crosses the interface in.
@@ -215,7 +254,7 @@ type pkt struct {
 }
 
 // established is an interface with n tracked connections to the service,
-// opened by full handshakes through the pipeline, and one data packet per
+// opened by full handshakes through the VPC, and one data packet per
 // connection in random order, each going a random way.
 type established struct {
 	*iface
@@ -249,9 +288,11 @@ func newEstablished(tb testing.TB, n int) *established {
 		}
 		e.keys[j], _ = p.Key().Canonical()
 	}
-	acl, set := newACL(tb, 20), newSet(tb, 20)
-	before := heapInUse() // the table and its entries, not the rule sets
-	e.iface = newIfaceOf(tb, acl, set, conntrack.Config{SizeHint: n})
+	// The heap the VPC takes: its table and entries, and its few rule
+	// sets and small peer tables, a fixed part that counts for nothing at
+	// a million flows.
+	before := heapInUse()
+	e.iface = newIface(tb, 20, conntrack.Config{SizeHint: n})
 	for i := range n {
 		c, port := clientOf(i)
 		s := syn(c, port)
@@ -260,7 +301,7 @@ func newEstablished(tb testing.TB, n int) *established {
 		ack := s
 		ack.Flags = flow.ACK
 		for _, x := range [...]pkt{{s, flow.Ingress}, {synAck, flow.Egress}, {ack, flow.Ingress}} {
-			if d := e.pl.Evaluate(&x.p, x.dir, t0); d.Verdict != flow.Allow {
+			if d := e.send(&x.p, t0); d.Verdict != flow.Allow {
 				tb.Fatalf("handshake %s %v: %s by %s (%s)", x.dir, x.p, d.Verdict, d.Stage, d.Reason)
 			}
 		}
@@ -292,12 +333,11 @@ func sharedEstablished(tb testing.TB, n int) *established {
 	return e
 }
 
-// eval runs the j-th established packet through the pipeline and reports
+// eval sends the j-th established packet through the VPC and reports
 // whether the decision is the right one: allowed as part of a tracked
 // connection.
 func (e *established) eval(j int, now time.Time) (flow.Decision, bool) {
-	x := &e.pkts[j]
-	d := e.pl.Evaluate(&x.p, x.dir, now)
+	d := e.send(&e.pkts[j].p, now)
 	return d, d.Verdict == flow.Allow && d.Conntrack == flow.CTEstablished
 }
 
@@ -339,7 +379,7 @@ func (nf *newFlows) next() flow.Decision {
 	if nf.i++; nf.i == len(nf.ring) {
 		nf.i = 0
 	}
-	return nf.pl.Evaluate(p, flow.Ingress, nf.now)
+	return nf.send(p, nf.now)
 }
 
 // dropPacket meets no rule that admits it: the ACL's rules all miss it
@@ -397,7 +437,7 @@ func (c *churn) next() flow.Decision {
 	}
 	src, port := newClientOf(c.k)
 	c.p = syn(src, port)
-	return c.pl.Evaluate(&c.p, flow.Ingress, c.now)
+	return c.send(&c.p, c.now)
 }
 
 // frameSYN is an Ethernet / IPv4 / TCP SYN with the five options a Linux

@@ -6,70 +6,29 @@ import (
 	"github.com/pfsim/pfsim/flow"
 )
 
-// State is the state of a tracked connection.
-type State uint8
+// State is the state of a tracked connection. The states are named in
+// package flow, so that a [flow.Decision] can carry one; see
+// [flow.ConnState] for what each means.
+type State = flow.ConnState
 
 // The states. TCP follows Linux nf_conntrack's machine in outline; AWS
 // publishes none (CT-17). UDP has two (CT-17n), ICMP queries and other
 // protocols one each.
 const (
-	StateNone State = iota
-	// SynSent: the original side sent a SYN (CT-17a).
-	SynSent
-	// SynRecv: the reply side answered with a SYN-ACK (CT-17b).
-	SynRecv
-	// Established: the handshake completed, or the connection was picked
-	// up mid-stream from an ACK or data segment (CT-17c, CT-17k).
-	Established
-	// FinWait: one side sent a FIN (CT-17d).
-	FinWait
-	// CloseWait: the other side acknowledged that FIN and is still open
-	// (CT-17e).
-	CloseWait
-	// LastAck: both sides sent a FIN; the last one awaits its ACK (CT-17f).
-	LastAck
-	// TimeWait: both FINs were acknowledged (CT-17g).
-	TimeWait
-	// Close: a RST ended a connection that had seen a reply (CT-17h).
-	Close
-	// UDPSingle: a UDP flow with traffic in one direction or one
-	// request-response transaction (CT-16b).
-	UDPSingle
-	// UDPStream: a UDP flow that has completed a second transaction; it
-	// stays a stream (CT-16c, CT-17n).
-	UDPStream
-	// ICMPQuery: an ICMP or ICMPv6 query (echo, timestamp, ...) whose
-	// request created the entry (CT-10).
-	ICMPQuery
-	// Generic: a protocol other than TCP, UDP and ICMP, tracked by address
-	// pair and protocol (CT-12).
-	Generic
+	StateNone   = flow.StateNone
+	SynSent     = flow.StateSynSent     // CT-17a
+	SynRecv     = flow.StateSynRecv     // CT-17b
+	Established = flow.StateEstablished // CT-17c, CT-17k
+	FinWait     = flow.StateFinWait     // CT-17d
+	CloseWait   = flow.StateCloseWait   // CT-17e
+	LastAck     = flow.StateLastAck     // CT-17f
+	TimeWait    = flow.StateTimeWait    // CT-17g
+	Close       = flow.StateClose       // CT-17h
+	UDPSingle   = flow.StateUDP         // CT-16b
+	UDPStream   = flow.StateUDPStream   // CT-16c, CT-17n
+	ICMPQuery   = flow.StateICMP        // CT-10
+	Generic     = flow.StateGeneric     // CT-12
 )
-
-var stateNames = [...]string{
-	StateNone:   "NONE",
-	SynSent:     "SYN_SENT",
-	SynRecv:     "SYN_RECV",
-	Established: "ESTABLISHED",
-	FinWait:     "FIN_WAIT",
-	CloseWait:   "CLOSE_WAIT",
-	LastAck:     "LAST_ACK",
-	TimeWait:    "TIME_WAIT",
-	Close:       "CLOSE",
-	UDPSingle:   "UDP",
-	UDPStream:   "UDP_STREAM",
-	ICMPQuery:   "ICMP",
-	Generic:     "GENERIC",
-}
-
-// String returns the state's name as conntrack tools print it
-// ("SYN_SENT", "ESTABLISHED", "UDP_STREAM", ...).
-func (s State) String() string {
-	if int(s) < len(stateNames) {
-		return stateNames[s]
-	}
-	return "INVALID"
-}
 
 // timeout returns the idle timeout of state s under the table's settings.
 func (t *Table) timeout(s State) time.Duration {

@@ -1,7 +1,9 @@
 package flow
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -15,15 +17,17 @@ const (
 	Drop
 )
 
+var verdictNames = [...]string{"none", "allow", "drop"}
+
 // String returns "allow", "drop", or "none" for the zero value.
-func (v Verdict) String() string {
-	switch v {
-	case Allow:
-		return "allow"
-	case Drop:
-		return "drop"
-	}
-	return "none"
+func (v Verdict) String() string { return nameOf(verdictNames[:], v) }
+
+// MarshalText returns the name String gives.
+func (v Verdict) MarshalText() ([]byte, error) { return marshalName(verdictNames[:], v, "verdict") }
+
+// UnmarshalText reads "allow", "drop" or "none".
+func (v *Verdict) UnmarshalText(b []byte) error {
+	return unmarshalName(verdictNames[:], v, b, "verdict")
 }
 
 // StageKind names the kind of filter that made a decision.
@@ -41,18 +45,16 @@ const (
 	StageExempt
 )
 
+var stageNames = [...]string{"none", "nacl", "sg", "exempt"}
+
 // String returns "nacl", "sg", "exempt" or "none".
-func (s StageKind) String() string {
-	switch s {
-	case StageNACL:
-		return "nacl"
-	case StageSG:
-		return "sg"
-	case StageExempt:
-		return "exempt"
-	}
-	return "none"
-}
+func (s StageKind) String() string { return nameOf(stageNames[:], s) }
+
+// MarshalText returns the name String gives.
+func (s StageKind) MarshalText() ([]byte, error) { return marshalName(stageNames[:], s, "stage") }
+
+// UnmarshalText reads "nacl", "sg", "exempt" or "none".
+func (s *StageKind) UnmarshalText(b []byte) error { return unmarshalName(stageNames[:], s, b, "stage") }
 
 // CTState is the connection-tracking outcome of a packet at a security group.
 type CTState uint8
@@ -73,19 +75,19 @@ const (
 	CTExempt
 )
 
+var ctNames = [...]string{"none", "new", "established", "untracked", "exempt"}
+
 // String returns "new", "established", "untracked", "exempt" or "none".
-func (c CTState) String() string {
-	switch c {
-	case CTNew:
-		return "new"
-	case CTEstablished:
-		return "established"
-	case CTUntracked:
-		return "untracked"
-	case CTExempt:
-		return "exempt"
-	}
-	return "none"
+func (c CTState) String() string { return nameOf(ctNames[:], c) }
+
+// MarshalText returns the name String gives.
+func (c CTState) MarshalText() ([]byte, error) {
+	return marshalName(ctNames[:], c, "conntrack outcome")
+}
+
+// UnmarshalText reads a name String gives.
+func (c *CTState) UnmarshalText(b []byte) error {
+	return unmarshalName(ctNames[:], c, b, "conntrack outcome")
 }
 
 // Reason says why a stage decided as it did.
@@ -113,24 +115,10 @@ const (
 	ReasonExempt
 )
 
+var reasonNames = [...]string{"none", "rule", "default-deny", "no-rule", "tracked", "table-full", "exempt"}
+
 // String returns a short name of the reason.
-func (r Reason) String() string {
-	switch r {
-	case ReasonRule:
-		return "rule"
-	case ReasonDefaultDeny:
-		return "default-deny"
-	case ReasonNoRule:
-		return "no-rule"
-	case ReasonTracked:
-		return "tracked"
-	case ReasonTableFull:
-		return "table-full"
-	case ReasonExempt:
-		return "exempt"
-	}
-	return "none"
-}
+func (r Reason) String() string { return nameOf(reasonNames[:], r) }
 
 // Note adds the detail an explanation needs about connection tracking.
 type Note uint8
@@ -154,6 +142,84 @@ const (
 	NoteExpired
 )
 
+// ConnState is the state of a tracked connection. The TCP states follow
+// Linux nf_conntrack's machine in outline, since AWS publishes none
+// (CT-17); UDP has two (CT-17n); ICMP queries and other protocols one
+// each. Package conntrack runs the machine; the states are named here so
+// that a [Decision] can carry one.
+type ConnState uint8
+
+// The connection states.
+const (
+	StateNone ConnState = iota
+	// StateSynSent: the original side sent a SYN (CT-17a).
+	StateSynSent
+	// StateSynRecv: the reply side answered with a SYN-ACK (CT-17b).
+	StateSynRecv
+	// StateEstablished: the handshake completed, or the connection was
+	// picked up mid-stream from an ACK or data segment (CT-17c, CT-17k).
+	StateEstablished
+	// StateFinWait: one side sent a FIN (CT-17d).
+	StateFinWait
+	// StateCloseWait: the other side acknowledged that FIN and is still
+	// open (CT-17e).
+	StateCloseWait
+	// StateLastAck: both sides sent a FIN; the last one awaits its ACK
+	// (CT-17f).
+	StateLastAck
+	// StateTimeWait: both FINs were acknowledged (CT-17g).
+	StateTimeWait
+	// StateClose: a RST ended a connection that had seen a reply (CT-17h).
+	StateClose
+	// StateUDP: a UDP flow with traffic in one direction or one
+	// request-response transaction (CT-16b).
+	StateUDP
+	// StateUDPStream: a UDP flow that has completed a second transaction;
+	// it stays a stream (CT-16c, CT-17n).
+	StateUDPStream
+	// StateICMP: an ICMP or ICMPv6 query (echo, timestamp, ...) whose
+	// request created the entry (CT-10).
+	StateICMP
+	// StateGeneric: a protocol other than TCP, UDP and ICMP, tracked by
+	// address pair and protocol (CT-12).
+	StateGeneric
+)
+
+var connStateNames = [...]string{
+	StateNone:        "NONE",
+	StateSynSent:     "SYN_SENT",
+	StateSynRecv:     "SYN_RECV",
+	StateEstablished: "ESTABLISHED",
+	StateFinWait:     "FIN_WAIT",
+	StateCloseWait:   "CLOSE_WAIT",
+	StateLastAck:     "LAST_ACK",
+	StateTimeWait:    "TIME_WAIT",
+	StateClose:       "CLOSE",
+	StateUDP:         "UDP",
+	StateUDPStream:   "UDP_STREAM",
+	StateICMP:        "ICMP",
+	StateGeneric:     "GENERIC",
+}
+
+// String returns the state's name as conntrack tools print it
+// ("SYN_SENT", "ESTABLISHED", "UDP_STREAM", ...), or "INVALID".
+func (s ConnState) String() string {
+	if int(s) < len(connStateNames) {
+		return connStateNames[s]
+	}
+	return "INVALID"
+}
+
+// MarshalText returns the name String gives.
+func (s ConnState) MarshalText() ([]byte, error) {
+	return marshalName(connStateNames[:], s, "connection state")
+}
+
+// UnmarshalText reads a name String gives.
+func (s *ConnState) UnmarshalText(b []byte) error {
+	return unmarshalName(connStateNames[:], s, b, "connection state")
+}
+
 // DefaultRuleV4 and DefaultRuleV6 are the numbers AWS's API gives the `*`
 // rules of every network ACL (NACL-15).
 const (
@@ -161,14 +227,18 @@ const (
 	DefaultRuleV6 = 32768
 )
 
-// Decision is what one stage, or a whole [Pipeline], decided about one
-// packet, with what is needed to explain it. It is a plain value: the hot
-// path fills it without allocating; [Decision.Explain] renders the words.
+// Decision is what one stage, or a whole path, decided about one packet.
+// It is a small plain value (24 bytes: no strings, no pointers, no copy
+// of the packet), so that the packet path can fill it in place without
+// allocating or copying much. It says which kind of stage decided, why,
+// and which rule: the rule as an index into the compiled, immutable rule
+// set that decided. The words are rendered on demand from the decision,
+// that rule set and the packet (see [Detail] and [Decision.Explain]).
 type Decision struct {
 	// Verdict is allow or drop.
 	Verdict Verdict
 	// Stage is the stage that decided: for a drop, the one that dropped;
-	// for an allow from a pipeline, the last stage passed.
+	// for an allow on a path, the last stage passed.
 	Stage StageKind
 	// Direction is the direction the deciding stage saw the packet in.
 	Direction Direction
@@ -176,43 +246,61 @@ type Decision struct {
 	Reason Reason
 	// Note adds connection-tracking detail.
 	Note Note
-	// Conntrack is the security group's tracking outcome. A pipeline
-	// carries it over from its security-group stage whatever stage decided.
+	// Conntrack is the security group's tracking outcome. A path carries
+	// it over from its security-group stage whatever stage decided.
 	Conntrack CTState
+	// ConnState is the tracked connection's state after this packet;
+	// valid iff Conntrack is CTNew or CTEstablished.
+	ConnState ConnState
 
-	// ACL is the network ACL's id (Stage == StageNACL).
-	ACL string
-	// RuleNumber is the NACL rule that matched: 1..32766, or DefaultRuleV4
-	// / DefaultRuleV6 for the `*` rule.
-	RuleNumber int
-	// RuleText is the matching rule as text, when a rule matched.
-	RuleText string
-
-	// Group is the security group whose rule admitted the packet; for a
-	// security-group drop it lists the interface's groups, comma-separated.
-	Group string
-	// GroupRule is the index of the admitting rule among its group's rules
-	// of that direction, counted from 0; -1 when no rule admitted.
-	GroupRule int
-
-	// ConnState is the tracked connection's state after this packet
-	// ("SYN_SENT", "ESTABLISHED", "UDP_STREAM", ...), when there is one.
-	ConnState string
-	// Age is how long ago the tracked connection was opened.
+	// RuleNumber is the network ACL rule that decided, iff Stage is
+	// StageNACL: 1..32766, or DefaultRuleV4 / DefaultRuleV6 for the `*`
+	// rule.
+	RuleNumber uint16
+	// Rule is the deciding rule's index in the compiled rule set of the
+	// stage that decided, iff Reason is ReasonRule: for a network ACL,
+	// among the direction's rules in evaluation order; for security
+	// groups, among the direction's rules of all the interface's groups
+	// in declaration order. The rule set turns it into words.
+	Rule int32
+	// Age is how long ago the tracked connection was opened; valid iff
+	// Conntrack is CTEstablished.
 	Age time.Duration
-
-	// Packet is the packet decided on. A [Pipeline] fills it in.
-	Packet Packet
 }
 
 // Allowed reports whether the verdict is Allow.
-func (d *Decision) Allowed() bool { return d.Verdict == Allow }
+func (d Decision) Allowed() bool { return d.Verdict == Allow }
 
 // RuleLabel returns the NACL rule number as AWS prints it: the number, or
 // "*" for the default deny rule.
-func (d *Decision) RuleLabel() string {
+func (d Decision) RuleLabel() string {
 	if d.RuleNumber >= DefaultRuleV4 {
 		return "*"
 	}
-	return strconv.Itoa(d.RuleNumber)
+	return strconv.Itoa(int(d.RuleNumber))
+}
+
+// nameOf returns names[v], or names[0] when v is out of range.
+func nameOf[T ~uint8](names []string, v T) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return names[0]
+}
+
+func marshalName[T ~uint8](names []string, v T, what string) ([]byte, error) {
+	if int(v) >= len(names) {
+		return nil, fmt.Errorf("%s %d: not a %s", what, v, what)
+	}
+	return []byte(names[v]), nil
+}
+
+func unmarshalName[T ~uint8](names []string, v *T, b []byte, what string) error {
+	for i, n := range names {
+		if string(b) == n {
+			*v = T(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("%s %q: want one of %s", what, b, strings.Join(names, ", "))
 }

@@ -50,25 +50,24 @@
 // kind of stage ([StageNACL], [StageSG], or [StageExempt] for traffic to
 // AWS services that no filter sees), the direction, the [Reason] (a rule
 // matched, the default deny, no rule, a tracked connection, a full
-// connection table), the NACL rule number or security-group rule, and the
-// connection-tracking outcome ([CTState]: new, established, untracked).
-// [Decision.Explain] renders it as a sentence:
+// connection table), the NACL rule number, the deciding rule as an index
+// into the compiled rule set that decided, and the connection-tracking
+// outcome ([CTState]: new, established, untracked) with the connection's
+// [ConnState] and age.
+//
+// A Decision is small on purpose: 24 bytes of numbers, no strings and no
+// pointers, so that the packet path fills it in place without allocating.
+// The words come later, on demand: the rule set that decided fills a
+// [Detail] (the ACL's id, the group, the rule's text) and
+// [Decision.Explain] renders the sentence:
 //
 //	dropped by network ACL acl-web egress rule * (default deny): no rule
 //	allows tcp to port 51234 on 198.51.100.7; network ACLs are stateless, so
 //	the reply to a request needs a rule of its own (ephemeral ports 1024-65535)
 //
-// # Stages and pipelines
-//
-// A [Stage] is one filter on a packet's path: a network ACL, or the set
-// of security groups of one interface with its connection table. A
-// [Pipeline] chains the stages of one interface from the outside in:
-// [subnet NACL, security groups]. An ingress packet meets them outside-in
-// (the NACL first), an egress packet inside-out (the security groups
-// first), and the first stage that drops ends its journey.
-// [Pipeline.Evaluate] returns the deciding stage's decision;
-// [Pipeline.Trace] returns every stage's, which [ExplainTrace] turns into
-// an account of the whole path.
+// The filters themselves live in packages nacl and sg; package vpc walks a
+// packet through them on its way between two addresses, keeps every hop's
+// decision and the rule set behind it, and so can say why at any time.
 //
 // # Simulated time
 //

@@ -57,26 +57,26 @@ func ExampleKey_Reverse() {
 
 // Explain turns a decision into a sentence for a learner. Here the reply
 // of a web server leaves through a network ACL that only allows port 80
-// outbound (TRACE-B).
+// outbound (TRACE-B). The decision itself is small; the names come from
+// the rule set that decided (a Detail, which nacl.Compiled.Describe and
+// sg.Set.Describe fill in).
 func ExampleDecision_Explain() {
 	d := flow.Decision{
 		Verdict:    flow.Drop,
 		Stage:      flow.StageNACL,
 		Direction:  flow.Egress,
 		Reason:     flow.ReasonDefaultDeny,
-		ACL:        "acl-web",
 		RuleNumber: flow.DefaultRuleV4,
-		GroupRule:  -1,
-		Packet:     flow.MustParsePacket("tcp 10.0.1.10:80 > 198.51.100.7:51234 [S.]"),
 	}
-	fmt.Println(d.Explain())
+	x := flow.Detail{ACL: "acl-web", Packet: flow.MustParsePacket("tcp 10.0.1.10:80 > 198.51.100.7:51234 [S.]")}
+	fmt.Println(d.Explain(&x))
 
 	tracked := flow.Decision{
 		Verdict: flow.Allow, Stage: flow.StageSG, Direction: flow.Ingress,
 		Reason: flow.ReasonTracked, Conntrack: flow.CTEstablished,
-		ConnState: "ESTABLISHED", Age: 2 * time.Second, GroupRule: -1,
+		ConnState: flow.StateEstablished, Age: 2 * time.Second,
 	}
-	fmt.Println(tracked.Explain())
+	fmt.Println(tracked.Explain(nil))
 	// Output:
 	// dropped by network ACL acl-web egress rule * (default deny): no rule allows tcp to port 51234 on 198.51.100.7; network ACLs are stateless, so the reply to a request needs a rule of its own (ephemeral ports 1024-65535)
 	// allowed by security group connection tracking: part of a connection opened 2s ago (ESTABLISHED), whatever the rules say
@@ -99,30 +99,4 @@ func ExampleDecoder() {
 	// Output:
 	// tcp 198.51.100.7:49152 > 10.0.1.10:80 [S] len 40
 	// frame 30 bytes: ipv4: truncated header (16 of 20 bytes)
-}
-
-// A pipeline runs a packet through the stages of one interface; Trace
-// keeps every stage's decision for ExplainTrace.
-func ExamplePipeline_Trace() {
-	nacl := fixed{flow.Decision{Verdict: flow.Allow, Stage: flow.StageNACL, Reason: flow.ReasonRule,
-		ACL: "acl-web", RuleNumber: 100, RuleText: "allow tcp 80 from 0.0.0.0/0", GroupRule: -1}}
-	sg := fixed{flow.Decision{Verdict: flow.Allow, Stage: flow.StageSG, Reason: flow.ReasonRule,
-		Conntrack: flow.CTNew, Group: "sg-web", GroupRule: 0, RuleText: "tcp 80 from 198.51.100.0/24", ConnState: "SYN_SENT"}}
-	pl := flow.NewPipeline(nacl, sg) // outermost first
-
-	p := flow.MustParsePacket("tcp 198.51.100.7:49152 > 10.0.1.10:80 [S]")
-	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) // simulated time
-	fmt.Println(flow.ExplainTrace(pl.Trace(&p, flow.Ingress, now, nil)))
-	// Output:
-	// allowed by network ACL acl-web ingress rule 100 (allow tcp 80 from 0.0.0.0/0); then allowed by security group sg-web ingress rule #1 (tcp 80 from 198.51.100.0/24); the connection is now tracked (SYN_SENT)
-}
-
-// fixed is a stage that always decides the same way, in the direction it
-// is asked about.
-type fixed struct{ d flow.Decision }
-
-func (f fixed) Evaluate(_ *flow.Packet, dir flow.Direction, _ time.Time) flow.Decision {
-	d := f.d
-	d.Direction = dir
-	return d
 }

@@ -7,6 +7,28 @@ import (
 	"time"
 )
 
+// Detail is what the words of a [Decision] need besides the decision: the
+// packet, and the names and rule texts that the compiled rule set which
+// decided holds. The rule sets fill it (nacl.Compiled.Describe,
+// sg.Set.Describe), and a vpc.Path does so for each hop it keeps. It is
+// built only when words are wanted, never on the packet path.
+type Detail struct {
+	// Packet is the packet decided on; its protocol, addresses and ports
+	// go into the words.
+	Packet Packet
+	// ACL is the network ACL's id (Stage == StageNACL).
+	ACL string
+	// RuleText is the deciding rule as text, when a rule decided.
+	RuleText string
+	// Group is, for a security-group rule, the group the rule belongs to;
+	// for a security-group drop, the interface's groups joined with ", ";
+	// for exempt traffic, the AWS service.
+	Group string
+	// GroupRule is the position of a security-group rule among its
+	// group's rules of the direction, counted from 1; 0 when unknown.
+	GroupRule int
+}
+
 // Explain renders d as one plain-English sentence for teachers and
 // learners: which filter decided, in which direction, by which rule, and
 // what connection tracking had to do with it. For example:
@@ -15,21 +37,22 @@ import (
 //	allowed by security group sg-web ingress rule #1 (tcp 80 from 0.0.0.0/0); the connection is now tracked (SYN_SENT)
 //	allowed by security group connection tracking: part of a connection opened 2s ago (ESTABLISHED), whatever the rules say
 //
-// Security group rules are numbered from 1 in the text (#1 is
-// GroupRule 0). The words depend only on d, so they are deterministic;
-// d.Packet, when filled in (a [Pipeline] does), adds the packet's
-// protocol, addresses and ports. Explain has a value receiver so that it
-// can be called on the result of [Pipeline.Evaluate] directly.
-func (d Decision) Explain() string {
+// The names, rule texts and packet come from x (nil: none are known, and
+// the sentence says less). The words depend only on d and x, so they are
+// deterministic.
+func (d Decision) Explain(x *Detail) string {
+	if x == nil {
+		x = &Detail{}
+	}
 	var b strings.Builder
 	switch {
 	case d.Stage == StageExempt || d.Reason == ReasonExempt ||
 		(d.Stage == StageNone && d.Conntrack == CTExempt):
-		explainExempt(&b, &d)
+		explainExempt(&b, &d, x)
 	case d.Stage == StageNACL:
-		explainNACL(&b, &d)
+		explainNACL(&b, &d, x)
 	case d.Stage == StageSG:
-		explainSG(&b, &d)
+		explainSG(&b, &d, x)
 	default:
 		switch d.Verdict {
 		case Allow:
@@ -39,27 +62,6 @@ func (d Decision) Explain() string {
 		default:
 			b.WriteString("no decision")
 		}
-	}
-	return b.String()
-}
-
-// ExplainTrace explains the decisions of the stages a packet met, in the
-// order met (as [Pipeline.Trace] returns them), one sentence per stage
-// joined by "; then ", so that a whole path reads as one account:
-//
-//	allowed by network ACL acl-web ingress rule 100 (...); then allowed by security group sg-web ingress rule #1 (...); ...
-//
-// An empty list means the packet met no filter.
-func ExplainTrace(ds []Decision) string {
-	if len(ds) == 0 {
-		return "allowed: no filter stands on this path"
-	}
-	var b strings.Builder
-	for i := range ds {
-		if i > 0 {
-			b.WriteString("; then ")
-		}
-		b.WriteString(ds[i].Explain())
 	}
 	return b.String()
 }
@@ -74,12 +76,12 @@ func verdictWord(v Verdict) string {
 	return "judged"
 }
 
-func explainNACL(b *strings.Builder, d *Decision) {
+func explainNACL(b *strings.Builder, d *Decision, x *Detail) {
 	b.WriteString(verdictWord(d.Verdict))
 	b.WriteString(" by ")
-	if d.ACL != "" {
+	if x.ACL != "" {
 		b.WriteString("network ACL ")
-		b.WriteString(d.ACL)
+		b.WriteString(x.ACL)
 	} else {
 		b.WriteString("the network ACL")
 	}
@@ -90,22 +92,22 @@ func explainNACL(b *strings.Builder, d *Decision) {
 		b.WriteString("* (default deny)")
 	} else {
 		b.WriteString(d.RuleLabel())
-		if d.RuleText != "" {
+		if x.RuleText != "" {
 			b.WriteString(" (")
-			b.WriteString(d.RuleText)
+			b.WriteString(x.RuleText)
 			b.WriteByte(')')
 		}
 	}
 	if d.Reason == ReasonDefaultDeny && d.Verdict == Drop {
 		b.WriteString(": no rule allows ")
-		writeTraffic(b, &d.Packet, d.Direction)
-		if hint := replyHint(&d.Packet); hint != "" {
+		writeTraffic(b, &x.Packet, d.Direction)
+		if hint := replyHint(&x.Packet); hint != "" {
 			b.WriteString("; network ACLs are stateless, so the reply to a request needs a rule of its own (")
 			b.WriteString(hint)
 			b.WriteByte(')')
 		}
 	}
-	// A decision merged by a pipeline carries what an earlier security
+	// A path's final decision carries what an earlier security
 	// group stage did with the packet (egress: the SG sits before the
 	// NACL, MODEL-6).
 	switch d.Conntrack {
@@ -120,10 +122,10 @@ func explainNACL(b *strings.Builder, d *Decision) {
 	}
 }
 
-func explainSG(b *strings.Builder, d *Decision) {
+func explainSG(b *strings.Builder, d *Decision, x *Detail) {
 	if d.Verdict == Drop {
 		b.WriteString("dropped by ")
-		writeGroups(b, d.Group)
+		writeGroups(b, x.Group)
 		b.WriteString(" on ")
 		b.WriteString(d.Direction.String())
 		b.WriteString(": ")
@@ -132,13 +134,13 @@ func explainSG(b *strings.Builder, d *Decision) {
 			return
 		}
 		b.WriteString("no rule allows ")
-		writeTraffic(b, &d.Packet, d.Direction)
+		writeTraffic(b, &x.Packet, d.Direction)
 		if d.Note == NoteExpired {
 			b.WriteString(", and its tracked connection had expired")
 		} else {
 			b.WriteString(", and no tracked connection admits it")
 		}
-		if p := &d.Packet; p.Proto.IsICMP() {
+		if p := &x.Packet; p.Proto.IsICMP() {
 			if _, query := ICMPQuery(p.Proto, p.ICMPType); !query {
 				// NOT-9, CT-11: the lesson learners most often miss.
 				b.WriteString(" (an ICMP error is never admitted as related to a tracked connection: messages such as path MTU discovery need an ICMP rule of their own)")
@@ -157,9 +159,9 @@ func explainSG(b *strings.Builder, d *Decision) {
 			b.WriteString(formatDuration(d.Age))
 			b.WriteString(" ago")
 		}
-		if d.ConnState != "" {
+		if d.ConnState != StateNone {
 			b.WriteString(" (")
-			b.WriteString(d.ConnState)
+			b.WriteString(d.ConnState.String())
 			b.WriteByte(')')
 		}
 		b.WriteString(", whatever the rules say")
@@ -168,19 +170,19 @@ func explainSG(b *strings.Builder, d *Decision) {
 
 	b.WriteString(verdictWord(d.Verdict))
 	b.WriteString(" by security group ")
-	if d.Group != "" {
-		b.WriteString(d.Group)
+	if x.Group != "" {
+		b.WriteString(x.Group)
 		b.WriteByte(' ')
 	}
 	b.WriteString(d.Direction.String())
 	b.WriteString(" rule")
-	if d.GroupRule >= 0 {
+	if x.GroupRule > 0 {
 		b.WriteString(" #")
-		b.WriteString(strconv.Itoa(d.GroupRule + 1))
+		b.WriteString(strconv.Itoa(x.GroupRule))
 	}
-	if d.RuleText != "" {
+	if x.RuleText != "" {
 		b.WriteString(" (")
-		b.WriteString(d.RuleText)
+		b.WriteString(x.RuleText)
 		b.WriteByte(')')
 	}
 
@@ -199,7 +201,7 @@ func explainSG(b *strings.Builder, d *Decision) {
 		switch d.Note {
 		case NoteOpenBothWays:
 			b.WriteString("; the flow is untracked: this rule is open to the whole internet (")
-			b.WriteString(anyPrefix(&d.Packet))
+			b.WriteString(anyPrefix(&x.Packet))
 			b.WriteString(") and an ")
 			b.WriteString(d.Direction.Reverse().String())
 			b.WriteString(" rule allows all ports back to it, so nothing is tracked and every packet, replies included, needs a rule of its own direction (removing the rule cuts the flow at once)")
@@ -209,7 +211,7 @@ func explainSG(b *strings.Builder, d *Decision) {
 			b.WriteString(" rule of its own; nothing is tracked")
 		case NoteCannotStart:
 			b.WriteString("; nothing is tracked: ")
-			b.WriteString(packetKind(&d.Packet))
+			b.WriteString(packetKind(&x.Packet))
 			b.WriteString(" cannot start a tracked connection, so the rules alone judged it")
 		default:
 			b.WriteString("; the flow is untracked")
@@ -217,9 +219,9 @@ func explainSG(b *strings.Builder, d *Decision) {
 	}
 }
 
-func explainExempt(b *strings.Builder, d *Decision) {
+func explainExempt(b *strings.Builder, d *Decision, x *Detail) {
 	b.WriteString("not filtered: traffic ")
-	p := &d.Packet
+	p := &x.Packet
 	var addr netip.Addr
 	var name string
 	toward := "to"
@@ -236,9 +238,9 @@ func explainExempt(b *strings.Builder, d *Decision) {
 	b.WriteString(toward)
 	b.WriteString(" an AWS service")
 	switch {
-	case d.RuleText != "":
+	case x.RuleText != "":
 		b.WriteString(" (")
-		b.WriteString(d.RuleText)
+		b.WriteString(x.RuleText)
 		b.WriteByte(')')
 	case name != "":
 		b.WriteString(" (")
@@ -321,13 +323,15 @@ func writeGroups(b *strings.Builder, groups string) {
 // writeConnState writes " (STATE, opened AGE ago)" with the parts known.
 func writeConnState(b *strings.Builder, d *Decision, withAge bool) {
 	age := withAge && d.Age > 0
-	if d.ConnState == "" && !age {
+	if d.ConnState == StateNone && !age {
 		return
 	}
 	b.WriteString(" (")
-	b.WriteString(d.ConnState)
+	if d.ConnState != StateNone {
+		b.WriteString(d.ConnState.String())
+	}
 	if age {
-		if d.ConnState != "" {
+		if d.ConnState != StateNone {
 			b.WriteString(", ")
 		}
 		b.WriteString("opened ")

@@ -67,6 +67,18 @@ func (d Direction) String() string {
 	return "ingress"
 }
 
+var directionNames = [...]string{"ingress", "egress"}
+
+// MarshalText returns "ingress" or "egress"; it refuses any other value.
+func (d Direction) MarshalText() ([]byte, error) {
+	return marshalName(directionNames[:], d, "direction")
+}
+
+// UnmarshalText reads "ingress" or "egress".
+func (d *Direction) UnmarshalText(b []byte) error {
+	return unmarshalName(directionNames[:], d, b, "direction")
+}
+
 // Reverse returns the other direction.
 func (d Direction) Reverse() Direction { return d ^ 1 }
 

@@ -186,7 +186,7 @@ func TestCompileInvalidKeepsPrevious(t *testing.T) {
 		cur = next
 	}
 	p := tcp("198.51.100.7:50000", "10.0.1.10:80", flow.SYN)
-	assert.Equal(t, 100, cur.Evaluate(&p, flow.Ingress, t0).RuleNumber)
+	assert.EqualValues(t, 100, evalc(cur, &p, flow.Ingress).RuleNumber)
 }
 
 // TestCompileCanonical checks what Compile does to the rules: sorted by
@@ -211,7 +211,7 @@ func TestCompileCanonical(t *testing.T) {
 
 	// The decision shows the canonical CIDR, as AWS would.
 	p := tcp("198.51.100.66:1", "10.0.1.10:80", flow.SYN)
-	assert.Equal(t, "90 deny -1 198.51.100.0/24", c.Evaluate(&p, flow.Ingress, t0).RuleText)
+	assert.Equal(t, "90 deny -1 198.51.100.0/24", ruleText(c, evalc(c, &p, flow.Ingress)))
 }
 
 // TestWarnings checks NACL-32 (quota of 20 rules per direction and family,

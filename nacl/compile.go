@@ -10,7 +10,7 @@ import (
 )
 
 // Compiled is a validated network ACL lowered for fast evaluation. It is
-// immutable and safe for concurrent use; it implements [flow.Stage].
+// immutable and safe for concurrent use.
 //
 // Build it with [Compile]. To change an ACL, edit the plain [ACL] and
 // compile it again; if the new version is invalid, Compile returns an
@@ -28,23 +28,22 @@ type Compiled struct {
 	tables [2]table  // by dirIndex
 }
 
-var _ flow.Stage = (*Compiled)(nil)
-
 // table holds the rules of one direction, split by address family and
 // lowered to integer compares. Each family's rules are in ascending rule
 // number, so the first match is the deciding rule (NACL-14). The hot
-// structs carry only what matching needs; what the decision reports lives
-// in the parallel meta slices, so a scan touches 16 (IPv4) or 40 (IPv6)
-// bytes per rule.
+// structs carry only what matching needs, so a scan touches 16 (IPv4) or
+// 40 (IPv6) bytes per rule; the decision each rule makes is built once,
+// here, in the parallel slices v4d and v6d, and Evaluate copies it out
+// whole.
 //
 // Beside each family's slice, an index (see index.go) finds the lowest
 // index i whose rule matches without scanning them all; it is nil for a
 // family with few rules, which a scan serves best.
 type table struct {
 	v4  []rule4
-	v4m []meta
+	v4d []flow.Decision
 	v6  []rule6
-	v6m []meta
+	v6d []flow.Decision
 	x4  *index[uint32]
 	x6  *index[u128]
 	// def4 and def6 are the `*` rules' decisions for the direction.
@@ -74,19 +73,6 @@ type rule6 struct {
 	proto          uint16
 }
 
-// meta is what a decision reports about a matching rule. The text is
-// rendered once, here, so that Evaluate does not allocate; dec is the
-// whole decision for a packet of the table's direction. Evaluate returns
-// it as one copy: building the 168-byte flow.Decision field by field and
-// returning it cost more than a 20-rule scan, and the caller's copy of a
-// value stored in pieces stalls on store-to-load forwarding.
-type meta struct {
-	number  int
-	verdict flow.Verdict
-	text    string
-	dec     flow.Decision
-}
-
 // Compile validates a (see [ACL.Validate]) and lowers it for evaluation:
 // each direction's rules are sorted by number (NACL-14), CIDRs are
 // canonicalised with host bits cleared (NACL-5), and the rules are split
@@ -113,7 +99,7 @@ func Compile(a ACL) (*Compiled, error) {
 
 // lower builds the table of direction dir from its sorted, masked rules.
 func (c *Compiled) lower(rules []Rule, dir flow.Direction) table {
-	t := table{def4: defaultDecision(c.id, dir, false), def6: defaultDecision(c.id, dir, true)}
+	t := table{def4: defaultDecision(dir, false), def6: defaultDecision(dir, true)}
 	for i := range rules {
 		r := &rules[i]
 		proto := uint16(anyProto)
@@ -121,8 +107,7 @@ func (c *Compiled) lower(rules []Rule, dir flow.Direction) table {
 			proto = uint16(p)
 		}
 		lo, hi := keyRange(r)
-		m := meta{number: r.Number, verdict: verdictOf(r.Action), text: r.String()}
-		m.dec = c.ruleDecision(dir, &m)
+		d := ruleDecision(dir, r, i)
 		if r.Is6() {
 			a := r.CIDR.Addr().As16()
 			mhi, mlo := mask6(r.CIDR.Bits())
@@ -130,14 +115,14 @@ func (c *Compiled) lower(rules []Rule, dir flow.Direction) table {
 				addrHi: binary.BigEndian.Uint64(a[:8]), addrLo: binary.BigEndian.Uint64(a[8:]),
 				maskHi: mhi, maskLo: mlo, lo: lo, hi: hi, proto: proto,
 			})
-			t.v6m = append(t.v6m, m)
+			t.v6d = append(t.v6d, d)
 		} else {
 			a := r.CIDR.Addr().As4()
 			t.v4 = append(t.v4, rule4{
 				addr: binary.BigEndian.Uint32(a[:]), mask: mask4(r.CIDR.Bits()),
 				lo: lo, hi: hi, proto: proto,
 			})
-			t.v4m = append(t.v4m, m)
+			t.v4d = append(t.v4d, d)
 		}
 	}
 	t.x4 = buildIndex(specs4(t.v4), firstmatch.Top4, firstmatch.Cuts4)

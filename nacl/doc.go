@@ -61,11 +61,14 @@
 //
 // Build an [ACL] as plain data, check it with [ACL.Validate] and
 // [ACL.Warnings], and [Compile] it. A [Compiled] ACL is immutable, safe for
-// concurrent use, implements [flow.Stage], and evaluates a packet without
-// allocating. The function [Evaluate] is the golden model: the same rules
-// evaluated by a plain sort and scan, which tests compare the compiled
-// form against.
+// concurrent use, and evaluates a packet without allocating: it fills a
+// small [flow.Decision] that names the deciding rule by its number and its
+// index, and [Compiled.Describe] or [Compiled.Explain] turn that into
+// words when they are wanted. The function [Evaluate] is the golden model:
+// the same rules evaluated by a plain sort and scan, which tests compare
+// the compiled form against.
 //
-// Time does not matter to a network ACL: [Compiled.Evaluate] takes the
-// caller's simulated time only because every [flow.Stage] does.
+// Time does not matter to a network ACL: [Compiled.Evaluate] takes none.
+// In a VPC, package vpc walks each packet through the ACLs and security
+// groups on its path.
 package nacl

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"slices"
-	"time"
 
 	"github.com/pfsim/pfsim/flow"
 )
@@ -16,32 +15,30 @@ const (
 	DefaultRuleTextV6 = "* deny all ::/0"
 )
 
-// Evaluate decides on packet p crossing the ACL in direction dir: the
-// rules of that direction, of the packet's address family, in ascending
-// number; the first that matches decides, allow or deny (NACL-14,
-// NACL-17); when none matches, the `*` rule drops the packet (NACL-15,
-// NACL-16). The peer address is the source for Ingress and the
-// destination for Egress (NACL-9); its family picks the rules (NACL-8)
-// and the `*` rule's number (DefaultRuleV4 or DefaultRuleV6). A packet
-// whose peer address is not valid matches no rule and is dropped by the
-// IPv4 `*` rule.
+// Evaluate decides on packet p crossing the ACL in direction dir and
+// writes the decision into *d: the rules of that direction, of the
+// packet's address family, in ascending number; the first that matches
+// decides, allow or deny (NACL-14, NACL-17); when none matches, the `*`
+// rule drops the packet (NACL-15, NACL-16). The peer address is the
+// source for Ingress and the destination for Egress (NACL-9); its family
+// picks the rules (NACL-8) and the `*` rule's number (DefaultRuleV4 or
+// DefaultRuleV6). A packet whose peer address is not valid matches no
+// rule and is dropped by the IPv4 `*` rule. [Compiled.Describe] turns the
+// decision into names and rule text.
 //
-// The ACL is stateless: TCP flags, connection state and earlier packets
-// are not inputs (NACL-13, NACL-19), and now is not used. Evaluate must
-// not allocate, because it runs once per packet per stage: it is a plain
-// loop over integer compares for a short ACL, a few binary searches in the
-// index Compile built for a long one (its cost hardly grows with the
-// rules), and the decisions, rule texts included, were built by
-// [Compile]. A test enforces zero allocations.
-func (c *Compiled) Evaluate(p *flow.Packet, dir flow.Direction, _ time.Time) flow.Decision {
+// The ACL is stateless: TCP flags, connection state, earlier packets and
+// the time are not inputs (NACL-13, NACL-19). Evaluate runs once per
+// packet per ACL crossed, so it must not allocate: it is a plain loop over
+// integer compares for a short ACL, a few binary searches in the index
+// Compile built for a long one, and one copy of a decision Compile built.
+// A test enforces zero allocations.
+func (c *Compiled) Evaluate(p *flow.Packet, dir flow.Direction, d *flow.Decision) {
 	t := &c.tables[dirIndex(dir)]
 	peer := p.Src
 	if dir == flow.Egress {
 		peer = p.Dst
 	}
 	key := packetKey(p)
-	var m *meta
-	v6 := false
 	switch {
 	case peer.Is4():
 		a := peer.As4()
@@ -53,10 +50,11 @@ func (c *Compiled) Evaluate(p *flow.Packet, dir flow.Direction, _ time.Time) flo
 			i = match4(t.v4, addr, uint16(p.Proto), key)
 		}
 		if i >= 0 {
-			m = &t.v4m[i]
+			*d = t.v4d[i]
+		} else {
+			*d = t.def4
 		}
 	case peer.Is6():
-		v6 = true
 		a := peer.As16()
 		hi, lo := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:])
 		var i int
@@ -66,24 +64,40 @@ func (c *Compiled) Evaluate(p *flow.Packet, dir flow.Direction, _ time.Time) flo
 			i = match6(t.v6, hi, lo, uint16(p.Proto), key)
 		}
 		if i >= 0 {
-			m = &t.v6m[i]
+			*d = t.v6d[i]
+		} else {
+			*d = t.def6
 		}
+	default:
+		*d = t.def4
 	}
-	if dir > flow.Egress {
-		// Not a direction: the decision reports dir as given, so it is
-		// built here rather than copied from the Ingress table's.
-		if m != nil {
-			return c.ruleDecision(dir, m)
-		}
-		return defaultDecision(c.id, dir, v6)
-	}
+	// The tables hold Ingress's decisions for any direction but Egress:
+	// the decision reports dir as given.
+	d.Direction = dir
+}
+
+// Describe fills in what the words of d need from the ACL: its id and,
+// when a rule decided, the rule's text ("100 allow tcp 80 0.0.0.0/0"), or
+// the `*` rule's. d must be a decision of this ACL.
+func (c *Compiled) Describe(d *flow.Decision, x *flow.Detail) {
+	x.ACL = c.id
+	rules := c.rules[dirIndex(d.Direction)]
 	switch {
-	case m != nil:
-		return m.dec
-	case v6:
-		return t.def6
+	case d.Reason == flow.ReasonRule && d.Rule >= 0 && int(d.Rule) < len(rules):
+		x.RuleText = rules[d.Rule].String()
+	case d.RuleNumber == flow.DefaultRuleV6:
+		x.RuleText = DefaultRuleTextV6
+	case d.RuleNumber == flow.DefaultRuleV4:
+		x.RuleText = DefaultRuleTextV4
 	}
-	return t.def4
+}
+
+// Explain renders d, a decision of this ACL about p, as a sentence (see
+// [flow.Decision.Explain]).
+func (c *Compiled) Explain(d *flow.Decision, p *flow.Packet) string {
+	x := flow.Detail{Packet: *p}
+	c.Describe(d, &x)
+	return d.Explain(&x)
 }
 
 // packetKey is the value a rule's lo..hi interval is tested against: the
@@ -123,33 +137,30 @@ func match6(rs []rule6, hi, lo uint64, proto, key uint16) int {
 	return -1
 }
 
-func (c *Compiled) ruleDecision(dir flow.Direction, m *meta) flow.Decision {
+// ruleDecision is the decision of rule r, the i-th of direction dir in
+// evaluation order.
+func ruleDecision(dir flow.Direction, r *Rule, i int) flow.Decision {
 	return flow.Decision{
-		Verdict:    m.verdict,
+		Verdict:    verdictOf(r.Action),
 		Stage:      flow.StageNACL,
 		Direction:  dir,
 		Reason:     flow.ReasonRule,
-		ACL:        c.id,
-		RuleNumber: m.number,
-		RuleText:   m.text,
-		GroupRule:  -1,
+		RuleNumber: uint16(r.Number),
+		Rule:       int32(i),
 	}
 }
 
 // defaultDecision is the `*` rule's drop for a packet of the given family.
-func defaultDecision(id string, dir flow.Direction, v6 bool) flow.Decision {
+func defaultDecision(dir flow.Direction, v6 bool) flow.Decision {
 	d := flow.Decision{
 		Verdict:    flow.Drop,
 		Stage:      flow.StageNACL,
 		Direction:  dir,
 		Reason:     flow.ReasonDefaultDeny,
-		ACL:        id,
 		RuleNumber: flow.DefaultRuleV4,
-		RuleText:   DefaultRuleTextV4,
-		GroupRule:  -1,
 	}
 	if v6 {
-		d.RuleNumber, d.RuleText = flow.DefaultRuleV6, DefaultRuleTextV6
+		d.RuleNumber = flow.DefaultRuleV6
 	}
 	return d
 }
@@ -173,16 +184,12 @@ func Evaluate(a *ACL, p *flow.Packet, dir flow.Direction) flow.Decision {
 		peer = p.Dst
 	}
 	peer = peer.WithZone("")
-	for _, r := range rules {
-		if matches(&r, p, peer) {
-			r.CIDR = r.CIDR.Masked() // AWS stores the canonical CIDR (NACL-5)
-			d := defaultDecision(a.ID, dir, false)
-			d.Verdict, d.Reason = verdictOf(r.Action), flow.ReasonRule
-			d.RuleNumber, d.RuleText = r.Number, r.String()
-			return d
+	for i := range rules {
+		if matches(&rules[i], p, peer) {
+			return ruleDecision(dir, &rules[i], i)
 		}
 	}
-	return defaultDecision(a.ID, dir, peer.Is6())
+	return defaultDecision(dir, peer.Is6())
 }
 
 // matches is NACL-8..12 for one rule, literally.

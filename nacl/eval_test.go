@@ -128,8 +128,8 @@ func TestStateless(t *testing.T) {
 		in := tcp("198.51.100.7:50000", "10.0.1.10:80", flags)
 		out := in.Reverse()
 		for range 3 { // the same packet again: still judged on its own
-			assert.Equal(t, flow.Allow, c.Evaluate(&in, flow.Ingress, t0).Verdict, "flags %s", flags)
-			assert.Equal(t, flow.Drop, c.Evaluate(&out, flow.Egress, t0).Verdict, "reply, flags %s", flags)
+			assert.Equal(t, flow.Allow, evalc(c, &in, flow.Ingress).Verdict, "flags %s", flags)
+			assert.Equal(t, flow.Drop, evalc(c, &out, flow.Egress).Verdict, "reply, flags %s", flags)
 		}
 	}
 }
@@ -195,7 +195,7 @@ func TestDefaultRule(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := decide(t, tt.acl, tt.pkt, tt.dir)
 			assert.Equal(t, starDrop("acl-v4", tt.dir, tt.v6), d)
-			assert.Equal(t, "*", d.RuleLabel())
+			assert.Equal(t, "*", evalc(mustCompile(t, tt.acl), &tt.pkt, tt.dir).RuleLabel())
 		})
 	}
 	// The IPv6 `*` rule is numbered 32768 in AWS's API (NACL-15).
@@ -332,7 +332,7 @@ func TestOddInputs(t *testing.T) {
 
 	mapped := flow.Packet{Proto: flow.UDP, Src: netip.MustParseAddr("::ffff:198.51.100.7"), Dst: netip.MustParseAddr("::ffff:10.0.1.10")}
 	assert.Equal(t, 120, decide(t, a, mapped, flow.Ingress).RuleNumber)
-	assert.Equal(t, flow.DefaultRuleV6, c.Evaluate(&mapped, flow.Egress, t0).RuleNumber)
+	assert.EqualValues(t, flow.DefaultRuleV6, evalc(c, &mapped, flow.Egress).RuleNumber)
 }
 
 // TestCompiledConcurrent evaluates one compiled ACL from many goroutines;
@@ -355,8 +355,8 @@ func TestCompiledConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for range 1000 {
 				for i := range pkts {
-					if d := c.Evaluate(&pkts[i], dirs[i], t0); d.Verdict != want[i] {
-						errs <- d.RuleText
+					if d := evalc(c, &pkts[i], dirs[i]); d.Verdict != want[i] {
+						errs <- ruleText(c, d)
 						return
 					}
 				}

@@ -3,15 +3,19 @@ package nacl_test
 import (
 	"fmt"
 	"net/netip"
-	"time"
 
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/nacl"
 )
 
-// show prints one decision the way an operator reads it.
-func show(what string, d flow.Decision) {
-	fmt.Printf("%-8s %s %s by %s rule %s: %s\n", what, d.Verdict, d.Direction, d.ACL, d.RuleLabel(), d.RuleText)
+// show evaluates p with acl and prints the decision the way an operator
+// reads it: the verdict, then the deciding rule's words.
+func show(what string, acl *nacl.Compiled, p *flow.Packet, dir flow.Direction) {
+	var d flow.Decision
+	acl.Evaluate(p, dir, &d)
+	var x flow.Detail
+	acl.Describe(&d, &x)
+	fmt.Printf("%-8s %s %s by %s rule %s: %s\n", what, d.Verdict, d.Direction, x.ACL, d.RuleLabel(), x.RuleText)
 }
 
 // A web server's subnet uses a custom network ACL that allows tcp/80 in
@@ -29,15 +33,14 @@ func Example_ephemeralPorts() {
 	syn := flow.Packet{Proto: flow.TCP, Src: client, Dst: server, SrcPort: 50000, DstPort: 80, Flags: flow.SYN}
 	synAck := syn.Reverse()
 	synAck.Flags = flow.SYN | flow.ACK
-	now := time.Time{} // a NACL keeps no state; time does not matter
 
 	acl, err := nacl.Compile(web)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	show("SYN", acl.Evaluate(&syn, flow.Ingress, now))
-	show("SYN-ACK", acl.Evaluate(&synAck, flow.Egress, now))
+	show("SYN", acl, &syn, flow.Ingress)
+	show("SYN-ACK", acl, &synAck, flow.Egress)
 
 	// The fix AWS recommends: allow the ephemeral ports 1024-65535 out.
 	web.Egress = append(web.Egress, nacl.Rule{Number: 110, Action: nacl.Allow, Protocol: flow.ProtocolOf(flow.TCP),
@@ -46,7 +49,7 @@ func Example_ephemeralPorts() {
 		fmt.Println(err)
 		return
 	}
-	show("SYN-ACK", acl.Evaluate(&synAck, flow.Egress, now))
+	show("SYN-ACK", acl, &synAck, flow.Egress)
 	// Output:
 	// SYN      allow ingress by acl-web rule 100: 100 allow tcp 80 0.0.0.0/0
 	// SYN-ACK  drop egress by acl-web rule *: * deny all 0.0.0.0/0
@@ -70,7 +73,8 @@ func ExampleCompile() {
 	}
 	for _, src := range []string{"198.51.100.66", "198.51.100.7"} {
 		p := flow.Packet{Proto: flow.TCP, Src: netip.MustParseAddr(src), Dst: netip.MustParseAddr("10.0.1.10"), SrcPort: 50020, DstPort: 80}
-		d := acl.Evaluate(&p, flow.Ingress, time.Time{})
+		var d flow.Decision
+		acl.Evaluate(&p, flow.Ingress, &d)
 		fmt.Printf("from %s: %s by rule %s\n", src, d.Verdict, d.RuleLabel())
 	}
 	// Output:
@@ -115,7 +119,8 @@ func ExampleDefault() {
 	custom, _ := nacl.Compile(nacl.Custom("acl-new"))
 	p := flow.Packet{Proto: flow.UDP, Src: netip.MustParseAddr("2001:db8::7"), Dst: netip.MustParseAddr("2001:db8:1::10"), DstPort: 53}
 	for _, acl := range []*nacl.Compiled{def, custom} {
-		d := acl.Evaluate(&p, flow.Ingress, time.Time{})
+		var d flow.Decision
+		acl.Evaluate(&p, flow.Ingress, &d)
 		fmt.Printf("%s: %s by rule %s (%d)\n", acl.ID(), d.Verdict, d.RuleLabel(), d.RuleNumber)
 	}
 	// Output:

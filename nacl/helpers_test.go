@@ -68,30 +68,64 @@ func ipPacket(proto flow.Proto, src, dst string) flow.Packet {
 	return flow.Packet{Proto: proto, Src: netip.MustParseAddr(src), Dst: netip.MustParseAddr(dst)}
 }
 
-// decide evaluates p with the compiled ACL and with the golden model,
-// requires that they agree, and returns the decision.
-func decide(t testing.TB, a ACL, p flow.Packet, dir flow.Direction) flow.Decision {
-	t.Helper()
-	c := mustCompile(t, a)
-	got := c.Evaluate(&p, dir, t0)
-	want := Evaluate(&a, &p, dir)
-	require.Equal(t, want, got, "compiled and golden disagree on %s (%s)", p.Key(), dir)
-	return got
+// evalc evaluates p with the compiled ACL and returns the decision.
+func evalc(c *Compiled, p *flow.Packet, dir flow.Direction) flow.Decision {
+	var d flow.Decision
+	c.Evaluate(p, dir, &d)
+	return d
 }
 
-// ruleHit is the decision of a numbered rule.
-func ruleHit(acl string, dir flow.Direction, v flow.Verdict, number int, text string) flow.Decision {
-	return flow.Decision{
+// ruleText is the text Describe gives the deciding rule of d.
+func ruleText(c *Compiled, d flow.Decision) string {
+	var x flow.Detail
+	c.Describe(&d, &x)
+	return x.RuleText
+}
+
+// decide evaluates p with the compiled ACL and with the golden model,
+// requires that they agree, and returns the decision in words.
+func decide(t testing.TB, a ACL, p flow.Packet, dir flow.Direction) seen {
+	t.Helper()
+	c := mustCompile(t, a)
+	got := evalc(c, &p, dir)
+	want := Evaluate(&a, &p, dir)
+	require.Equal(t, want, got, "compiled and golden disagree on %s (%s)", p.Key(), dir)
+	return see(c, got)
+}
+
+// seen is a decision together with the words Describe gives it, as the
+// tests compare them.
+type seen struct {
+	Verdict    flow.Verdict
+	Stage      flow.StageKind
+	Direction  flow.Direction
+	Reason     flow.Reason
+	ACL        string
+	RuleNumber int
+	RuleText   string
+}
+
+// see puts d, a decision of c, into words.
+func see(c *Compiled, d flow.Decision) seen {
+	var x flow.Detail
+	c.Describe(&d, &x)
+	return seen{Verdict: d.Verdict, Stage: d.Stage, Direction: d.Direction, Reason: d.Reason,
+		ACL: x.ACL, RuleNumber: int(d.RuleNumber), RuleText: x.RuleText}
+}
+
+// ruleHit is what a numbered rule's decision reads.
+func ruleHit(acl string, dir flow.Direction, v flow.Verdict, number int, text string) seen {
+	return seen{
 		Verdict: v, Stage: flow.StageNACL, Direction: dir, Reason: flow.ReasonRule,
-		ACL: acl, RuleNumber: number, RuleText: text, GroupRule: -1,
+		ACL: acl, RuleNumber: number, RuleText: text,
 	}
 }
 
-// starDrop is the decision of the `*` rule.
-func starDrop(acl string, dir flow.Direction, v6 bool) flow.Decision {
-	d := flow.Decision{
+// starDrop is what the `*` rule's decision reads.
+func starDrop(acl string, dir flow.Direction, v6 bool) seen {
+	d := seen{
 		Verdict: flow.Drop, Stage: flow.StageNACL, Direction: dir, Reason: flow.ReasonDefaultDeny,
-		ACL: acl, RuleNumber: flow.DefaultRuleV4, RuleText: "* deny all 0.0.0.0/0", GroupRule: -1,
+		ACL: acl, RuleNumber: flow.DefaultRuleV4, RuleText: "* deny all 0.0.0.0/0",
 	}
 	if v6 {
 		d.RuleNumber, d.RuleText = flow.DefaultRuleV6, "* deny all ::/0"

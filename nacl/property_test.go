@@ -222,7 +222,7 @@ func TestPropertyCompiledMatchesGolden(t *testing.T) {
 		}
 		for range 50 {
 			p, dir := genPacket(t, &a)
-			got := c.Evaluate(&p, dir, t0)
+			got := evalc(c, &p, dir)
 			want := Evaluate(&a, &p, dir)
 			if got != want {
 				t.Fatalf("%s %s:\ncompiled %+v\ngolden   %+v", p.Key(), dir, got, want)
@@ -244,7 +244,7 @@ func TestPropertyOrderDoesNotMatter(t *testing.T) {
 		ca, cb := mustCompileRapid(t, a), mustCompileRapid(t, b)
 		for range 20 {
 			p, dir := genPacket(t, &a)
-			da, db := ca.Evaluate(&p, dir, t0), cb.Evaluate(&p, dir, t0)
+			da, db := evalc(ca, &p, dir), evalc(cb, &p, dir)
 			if da != db {
 				t.Fatalf("%s %s: listed order changed the decision: %+v vs %+v", p.Key(), dir, da, db)
 			}
@@ -263,11 +263,11 @@ func TestPropertyLaterRuleNeverReached(t *testing.T) {
 		a := genACL(t)
 		c := mustCompileRapid(t, a)
 		p, dir := genPacket(t, &a)
-		d := c.Evaluate(&p, dir, t0)
+		d := evalc(c, &p, dir)
 		if d.Reason != flow.ReasonRule || d.RuleNumber == 32766 {
 			return // `*` decided: any new rule could match first
 		}
-		n := rapid.IntRange(d.RuleNumber+1, 32766).Draw(t, "new-number")
+		n := rapid.IntRange(int(d.RuleNumber)+1, 32766).Draw(t, "new-number")
 		list := &a.Ingress
 		if dir == flow.Egress {
 			list = &a.Egress
@@ -292,7 +292,7 @@ func TestPropertyLaterRuleNeverReached(t *testing.T) {
 		at := rapid.IntRange(0, len(*list)).Draw(t, "insert-at")
 		*list = slices.Insert(slices.Clone(*list), at, r)
 		c2 := mustCompileRapid(t, a)
-		if d2 := c2.Evaluate(&p, dir, t0); d2 != d {
+		if d2 := evalc(c2, &p, dir); d2 != d {
 			t.Fatalf("%s %s: rule %q above %d changed the decision: %+v vs %+v", p.Key(), dir, r, d.RuleNumber, d, d2)
 		}
 	})
@@ -331,7 +331,7 @@ func TestGeneratorsHit(t *testing.T) {
 		a := genACL(t)
 		c := mustCompileRapid(t, a)
 		p, dir := genPacket(t, &a)
-		d := c.Evaluate(&p, dir, t0)
+		d := evalc(c, &p, dir)
 		total++
 		if d.Reason == flow.ReasonRule {
 			hits++

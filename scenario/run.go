@@ -45,19 +45,20 @@ type Options struct {
 // OK reports whether the step ran and its expectation (if any) held.
 func (r *Result) OK() bool { return r.Err == nil && len(r.Failures) == 0 }
 
-// Decision returns the decision that sums the step up: the packet's final
-// decision, or for a connect the drop that made it time out, or else the
-// last packet's final decision. ok is false for a change.
-func (r *Result) Decision() (d flow.Decision, ok bool) {
+// Deciding returns the path that sums the step up: the packet's, or for a
+// connect the dropped packet's that made it time out, or else the last
+// packet's. Its Final is the step's decision and its Why the words. It
+// is nil for a change and for a step that could not run.
+func (r *Result) Deciding() *vpc.Path {
 	switch {
 	case r.Path != nil:
-		return r.Path.Final, true
+		return r.Path
 	case r.Attempt != nil && r.Attempt.Cause != nil:
-		return *r.Attempt.Cause, true
+		return r.Attempt.Cause
 	case r.Attempt != nil && len(r.Attempt.Exchanges) > 0:
-		return r.Attempt.Exchanges[len(r.Attempt.Exchanges)-1].Path.Final, true
+		return &r.Attempt.Exchanges[len(r.Attempt.Exchanges)-1].Path
 	}
-	return d, false
+	return nil
 }
 
 // Explain says in words what happened at the step.
@@ -119,7 +120,7 @@ func RunWith(f *File, o Options) (*Report, error) {
 			}
 			res.Path = &path
 			if st.Expect != nil {
-				res.Failures = checkPacket(st.Expect, &path.Final)
+				res.Failures = checkPacket(st.Expect, &path)
 			}
 		case StepConnect:
 			c := st.Connect
@@ -177,29 +178,31 @@ func change(c *Change) vpc.Change {
 }
 
 // checkPacket compares a packet's final decision with what was expected.
-func checkPacket(e *Expect, d *flow.Decision) []string {
+func checkPacket(e *Expect, p *vpc.Path) []string {
+	d := &p.Final
 	var f []string
 	if e.Verdict != 0 && d.Verdict != e.Verdict {
 		f = append(f, fmt.Sprintf("expected %s, got %s", e.Verdict, d.Verdict))
 	}
-	f = append(f, checkDrop(e, d)...)
+	f = append(f, checkDrop(e, p)...)
 	if e.Conntrack != flow.CTNone && d.Conntrack != e.Conntrack {
 		f = append(f, fmt.Sprintf("expected conntrack %s, got %s", e.Conntrack, d.Conntrack))
 	}
 	return f
 }
 
-// checkDrop compares the deciding stage with the stage, acl, direction
-// and rule expected of a drop.
-func checkDrop(e *Expect, d *flow.Decision) []string {
+// checkDrop compares the deciding stage of a path with the stage, acl,
+// direction and rule expected of a drop.
+func checkDrop(e *Expect, p *vpc.Path) []string {
+	d := &p.Final
 	var f []string
 	if e.Stage != flow.StageNone && d.Stage != e.Stage {
 		f = append(f, fmt.Sprintf("expected stage %s, got %s", e.Stage, d.Stage))
 	}
-	if e.ACL != "" && (d.Stage != flow.StageNACL || d.ACL != e.ACL) {
+	if acl := p.Detail().ACL; e.ACL != "" && (d.Stage != flow.StageNACL || acl != e.ACL) {
 		got := "no ACL decided"
 		if d.Stage == flow.StageNACL {
-			got = d.ACL
+			got = acl
 		}
 		f = append(f, fmt.Sprintf("expected acl %s, got %s", e.ACL, got))
 	}
@@ -247,7 +250,7 @@ func explainAttempt(a *vpc.Attempt) string {
 	for _, x := range a.Exchanges {
 		fmt.Fprintf(&b, "\n  %s: %s", x.Packet, x.Path.Final.Verdict)
 		if !x.Path.Allowed() {
-			b.WriteString(" — " + x.Path.Final.Explain())
+			b.WriteString(" — " + x.Path.Why())
 		}
 	}
 	return b.String()

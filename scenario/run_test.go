@@ -76,8 +76,8 @@ steps:
 	assert.Equal(t, []string{"expected connected, got timeout"}, rep.Results[2].Failures)
 	assert.Equal(t, []string{"expected conntrack untracked, got new"}, rep.Results[3].Failures)
 	assert.Equal(t, 15, rep.Results[1].Step.Pos.Line, "the step's own line")
-	d, ok := rep.Results[2].Decision()
-	require.True(t, ok)
-	assert.Equal(t, flow.StageNACL, d.Stage, "the connect's cause is the ACL's drop of the SYN-ACK")
+	cause := rep.Results[2].Deciding()
+	require.NotNil(t, cause)
+	assert.Equal(t, flow.StageNACL, cause.Final.Stage, "the connect's cause is the ACL's drop of the SYN-ACK")
 	assert.True(t, strings.HasPrefix(rep.Results[2].Explain(), "timeout"))
 }

@@ -44,6 +44,32 @@ func (s *Set) Match(p *flow.Packet, dir flow.Direction) (m Match, ok bool) {
 	return Match{Group: s.ids[ri.group], Rule: int(ri.index), Text: ri.text, Open: open}, true
 }
 
+// Describe fills in what the words of d need from the set: for a rule's
+// decision, the rule's group, its position in that group's rules of the
+// direction and its text; for a drop, the ids of all the set's groups. d
+// must be a decision of a stage with this set.
+func (s *Set) Describe(d *flow.Decision, x *flow.Detail) {
+	if s == nil || d.Direction > flow.Egress {
+		return
+	}
+	rules := s.dir[d.Direction].rules
+	switch {
+	case d.Verdict == flow.Drop:
+		x.Group = s.groups
+	case d.Reason == flow.ReasonRule && d.Rule >= 0 && int(d.Rule) < len(rules):
+		ri := &rules[d.Rule]
+		x.Group, x.GroupRule, x.RuleText = s.ids[ri.group], int(ri.index)+1, ri.text
+	}
+}
+
+// Explain renders d, a decision about p by a stage with this set, as a
+// sentence (see [flow.Decision.Explain]).
+func (s *Set) Explain(d *flow.Decision, p *flow.Packet) string {
+	x := flow.Detail{Packet: *p}
+	s.Describe(d, &x)
+	return d.Explain(&x)
+}
+
 // Admits reports whether any rule of direction dir admits p: Match without
 // the report. It does not allocate.
 func (s *Set) Admits(p *flow.Packet, dir flow.Direction) bool {

@@ -9,11 +9,11 @@ import (
 )
 
 // Stage is the security-group filter of one network interface: the union
-// of its groups' rules (a [Set]) and its connection table. It implements
-// [flow.Stage]. For a packet with no tracked connection it evaluates the
-// rules of the packet's direction; when they allow it, it tracks the
-// connection, or lets the packet through untracked where AWS does not
-// track (CT-3, U0..U4).
+// of its groups' rules (a [Set]) and its connection table, the stateful
+// part of a packet's path. For a packet with no tracked connection it
+// evaluates the rules of the packet's direction; when they allow it, it
+// tracks the connection, or lets the packet through untracked where AWS
+// does not track (CT-3, U0..U4).
 //
 // A Stage is safe for concurrent use. [Stage.Replace] swaps the rule set
 // atomically and keeps the table: tracked connections survive a rule
@@ -42,7 +42,9 @@ func (st *Stage) Table() *conntrack.Table { return st.table }
 // attaching or detaching groups does in AWS. The connection table is kept.
 func (st *Stage) Replace(s *Set) { st.set.Store(s) }
 
-// Evaluate decides p going in direction dir at time now:
+// Evaluate decides p going in direction dir at time now, writes the
+// decision into *d, and returns the rule set that decided, for its words
+// ([Set.Describe]):
 //
 //  1. A packet of a tracked connection, either way, is allowed whatever
 //     the rules say (SG-29, CT-8), and moves the connection's state on.
@@ -54,41 +56,40 @@ func (st *Stage) Replace(s *Set) { st.set.Store(s) }
 //     start one (a lone SYN-ACK, an echo reply: CT-10, CT-17k) or the
 //     table is full (dropped, CT-20).
 //
-// Evaluate does not allocate once the table is warm.
-func (st *Stage) Evaluate(p *flow.Packet, dir flow.Direction, now time.Time) (d flow.Decision) {
-	// d is the named result, filled in place: no decision is copied out.
-	d.Stage, d.Direction, d.GroupRule = flow.StageSG, dir, -1
+// Evaluate does not allocate once the table is warm: it runs for every
+// packet that crosses the interface.
+func (st *Stage) Evaluate(p *flow.Packet, dir flow.Direction, now time.Time, d *flow.Decision) *Set {
 	set := st.set.Load()
+	*d = flow.Decision{Stage: flow.StageSG, Direction: dir}
 	r, tracked := st.table.Lookup(p, now)
 	if tracked {
 		d.Verdict = flow.Allow
 		d.Reason = flow.ReasonTracked
 		d.Conntrack = flow.CTEstablished
-		d.ConnState = r.State.String()
+		d.ConnState = r.State
 		d.Age = r.Age
-		return d
+		return set
 	}
 	if r.Expired {
 		d.Note = flow.NoteExpired
 	}
 	answers := p.Proto.HasPorts() && set.AnswersUntracked(p, dir)
-	m, ok := set.Match(p, dir)
+	i, open, ok := set.eval(p, dir)
 	if !ok {
 		d.Verdict = flow.Drop
 		d.Reason = flow.ReasonNoRule
-		d.Group = set.Groups()
-		return d
+		return set
 	}
 	d.Verdict = flow.Allow
 	d.Reason = flow.ReasonRule
-	d.Group, d.GroupRule, d.RuleText = m.Group, m.Rule, m.Text
+	d.Rule = i
 	switch {
 	case answers:
 		d.Conntrack, d.Note = flow.CTUntracked, flow.NoteAnswersUntracked
-		return d
-	case p.Proto.HasPorts() && m.Open && set.OpenReverse(p, dir):
+		return set
+	case p.Proto.HasPorts() && open && set.OpenReverse(p, dir):
 		d.Conntrack, d.Note = flow.CTUntracked, flow.NoteOpenBothWays
-		return d
+		return set
 	}
 	r, status := st.table.Create(p, now)
 	switch status {
@@ -100,14 +101,20 @@ func (st *Stage) Evaluate(p *flow.Packet, dir flow.Direction, now time.Time) (d 
 		d.Age = r.Age
 	case conntrack.CannotStart:
 		d.Conntrack, d.Note = flow.CTUntracked, flow.NoteCannotStart
-		return d
+		return set
 	case conntrack.Full:
 		d.Verdict = flow.Drop
 		d.Reason = flow.ReasonTableFull
-		d.Group = set.Groups()
-		d.GroupRule, d.RuleText = -1, ""
-		return d
+		return set
 	}
-	d.ConnState = r.State.String()
-	return d
+	d.ConnState = r.State
+	return set
+}
+
+// Explain renders d, a decision of this stage about p, as a sentence,
+// with the words of the rule set in force now (see [Set.Explain]; the
+// rule set that decided, which Evaluate returns, is the right one if the
+// set may have been replaced since).
+func (st *Stage) Explain(d *flow.Decision, p *flow.Packet) string {
+	return st.set.Load().Explain(d, p)
 }

@@ -118,7 +118,7 @@ func TestSendIntoAllocatesNothing(t *testing.T) {
 	})
 	assert.Zero(t, allocs, "SendInto allocations per two packets")
 	assert.Equal(t, flow.CTEstablished, path.Final.Conntrack)
-	assert.Equal(t, reply, path.Final.Packet, "the path is the last packet's")
+	assert.Equal(t, reply, path.Packet, "the path is the last packet's")
 	allocs = testing.AllocsPerRun(100, func() {
 		if _, err := v.Send(&data, now); err != nil {
 			t.Fatal(err)

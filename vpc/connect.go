@@ -73,9 +73,9 @@ type Attempt struct {
 	Outcome Outcome
 	// Exchanges are the packets sent, in order, with their paths.
 	Exchanges []Exchange
-	// Cause is the drop that made the attempt time out (Outcome ==
-	// Timeout): the final decision of the dropped packet's path.
-	Cause *flow.Decision
+	// Cause is the path of the packet a filter dropped, which made the
+	// attempt time out (Outcome == Timeout): the last of Exchanges.
+	Cause *Path
 }
 
 // Ephemeral port range of a Linux client: ip_local_port_range's default
@@ -95,8 +95,9 @@ const (
 // The attempt times out at the first packet a filter drops. A completed
 // handshake is Connected; a RST that reaches the client is Refused.
 func (v *VPC) Connect(d Dial, now time.Time) (Attempt, error) {
-	v.mu.Lock() // the port sequence changes
+	v.mu.Lock() // the port sequence changes; one configuration throughout
 	defer v.mu.Unlock()
+	st := v.cur.Load()
 	if d.SrcPort == 0 {
 		v.ports++
 		span := uint32(EphemeralLast - EphemeralFirst + 1)
@@ -105,14 +106,13 @@ func (v *VPC) Connect(d Dial, now time.Time) (Attempt, error) {
 	var a Attempt
 	send := func(p flow.Packet) bool {
 		var path Path
-		if err := v.st.send(&p, now, &path); err != nil {
+		if err := st.send(&p, now, &path); err != nil {
 			return false
 		}
 		a.Exchanges = append(a.Exchanges, Exchange{Packet: p, Path: path})
 		if !path.Allowed() {
 			a.Outcome = Timeout
-			cause := path.Final
-			a.Cause = &cause
+			a.Cause = &a.Exchanges[len(a.Exchanges)-1].Path
 			return false
 		}
 		return true
@@ -120,14 +120,14 @@ func (v *VPC) Connect(d Dial, now time.Time) (Attempt, error) {
 	switch d.Proto {
 	case flow.TCP:
 		syn := flow.Packet{Proto: flow.TCP, Src: d.Src, Dst: d.Dst, SrcPort: d.SrcPort, DstPort: d.DstPort, Flags: flow.SYN}
-		if _, _, err := v.st.endpoints(&syn); err != nil {
+		if _, _, err := st.endpoints(&syn); err != nil {
 			return a, err
 		}
 		if !send(syn) {
 			return a, nil
 		}
 		back := syn.Reverse()
-		if !v.st.listens(d.Dst, Port{flow.TCP, d.DstPort}) {
+		if !st.listens(d.Dst, Port{flow.TCP, d.DstPort}) {
 			back.Flags = flow.RST | flow.ACK
 			if send(back) {
 				a.Outcome = Refused
@@ -149,7 +149,7 @@ func (v *VPC) Connect(d Dial, now time.Time) (Attempt, error) {
 		if d.Proto == flow.ICMPv6 {
 			req.ICMPType = flow.ICMPv6EchoRequest
 		}
-		if _, _, err := v.st.endpoints(&req); err != nil {
+		if _, _, err := st.endpoints(&req); err != nil {
 			return a, err
 		}
 		if send(req) && send(req.Reverse()) {

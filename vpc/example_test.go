@@ -45,7 +45,7 @@ func Example() {
 		fmt.Println(h.Interface, h.Decision.Stage, h.Decision.Direction, h.Decision.Verdict)
 	}
 	a, _ := v.Connect(vpc.Dial{Proto: flow.TCP, Src: netip.MustParseAddr("10.0.1.11"), Dst: netip.MustParseAddr("10.0.3.30"), DstPort: 5432}, now)
-	fmt.Println("eni-other:", a.Outcome, "at", a.Cause.Stage, a.Cause.Direction)
+	fmt.Println("eni-other:", a.Outcome, "at", a.Cause.Final.Stage, a.Cause.Final.Direction)
 	// Output:
 	// eni-app sg egress allow
 	// eni-app nacl egress allow

@@ -3,20 +3,48 @@ package vpc
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/nacl"
+	"github.com/pfsim/pfsim/sg"
 )
 
-// Hop is one stage a packet met on its path.
+// Hop is one filter a packet met on its path.
 type Hop struct {
 	// Interface is the interface whose security groups, or whose subnet's
-	// network ACL, the stage belongs to.
+	// network ACL, the filter is.
 	Interface string
 	// Subnet is that interface's subnet.
 	Subnet string
-	// Decision is what the stage decided.
+	// Decision is what the filter decided.
 	Decision flow.Decision
+
+	// The compiled rule set that decided, for the words: the ACL of a
+	// network-ACL hop, the groups' set of a security-group hop. Both are
+	// immutable, so the words stay right after the VPC changes.
+	acl *nacl.Compiled
+	set *sg.Set
+}
+
+// Detail returns what the words of the hop's decision about p need: the
+// ACL's id or the security group, and the deciding rule's text.
+func (h *Hop) Detail(p *flow.Packet) flow.Detail {
+	x := flow.Detail{Packet: *p}
+	switch {
+	case h.acl != nil:
+		h.acl.Describe(&h.Decision, &x)
+	case h.set != nil:
+		h.set.Describe(&h.Decision, &x)
+	}
+	return x
+}
+
+// Explain renders the hop's decision about p as a sentence.
+func (h *Hop) Explain(p *flow.Packet) string {
+	x := h.Detail(p)
+	return h.Decision.Explain(&x)
 }
 
 // Path is the journey of one packet through the VPC's filters.
@@ -24,12 +52,15 @@ type Path struct {
 	// From and To are the interfaces at either end; "" for an address
 	// outside the VPC.
 	From, To string
-	// Hops are the stages met, in order; the last one decided. Traffic to
-	// an AWS service meets none (NOT-10).
+	// Packet is the packet sent.
+	Packet flow.Packet
+	// Hops are the filters met, in order; the last one decided. Traffic
+	// to an AWS service meets none (NOT-10).
 	Hops []Hop
-	// Final merges the hops: the verdict, the stage that decided, and the
-	// connection-tracking outcome at the destination interface (or at the
-	// source, when the destination is outside the VPC or was not reached).
+	// Final sums the hops up (see [VPC.Send]): the verdict, the filter
+	// that decided, and the connection-tracking outcome at the
+	// destination interface (or at the source, when the destination is
+	// outside the VPC or was not reached).
 	Final flow.Decision
 	// Exempt names the AWS service the packet goes to or comes from, when
 	// no filter sees it.
@@ -39,16 +70,38 @@ type Path struct {
 // Allowed reports whether the packet reached its destination.
 func (p *Path) Allowed() bool { return p.Final.Verdict == flow.Allow }
 
-// Explain renders the path as sentences, one per stage.
+// Detail returns what the words of Final need: those of the hop that
+// decided, or the AWS service of exempt traffic.
+func (p *Path) Detail() flow.Detail {
+	switch {
+	case p.Exempt != "":
+		return flow.Detail{Packet: p.Packet, Group: p.Exempt}
+	case len(p.Hops) == 0:
+		return flow.Detail{Packet: p.Packet}
+	}
+	return p.Hops[len(p.Hops)-1].Detail(&p.Packet)
+}
+
+// Why renders Final as one sentence: why the packet got through or not.
+func (p *Path) Why() string {
+	x := p.Detail()
+	return p.Final.Explain(&x)
+}
+
+// Explain renders the path as sentences, one per filter met, joined by
+// "; then ".
 func (p *Path) Explain() string {
-	if p.Exempt != "" {
-		return p.Final.Explain()
+	if p.Exempt != "" || len(p.Hops) == 0 {
+		return p.Why()
 	}
-	ds := make([]flow.Decision, len(p.Hops))
-	for i, h := range p.Hops {
-		ds[i] = h.Decision
+	var b strings.Builder
+	for i := range p.Hops {
+		if i > 0 {
+			b.WriteString("; then ")
+		}
+		b.WriteString(p.Hops[i].Explain(&p.Packet))
 	}
-	return flow.ExplainTrace(ds)
+	return b.String()
 }
 
 // Send evaluates packet p at time now along its path through the VPC
@@ -58,7 +111,13 @@ func (p *Path) Explain() string {
 // subnet's ACL inbound rules, then that interface's security groups.
 // Between two interfaces of one subnet no ACL is evaluated (MODEL-3).
 // Traffic to or from AWS's own services is not filtered (NOT-10). The
-// first stage that drops ends the path.
+// first filter that drops ends the path (MODEL-8).
+//
+// The path's Final decision is the last hop's: the filter that dropped
+// the packet, or the last one passed. When that filter keeps no state (a
+// network ACL), the tracking outcome of the latest security-group hop
+// before it is carried into Final, so that an egress packet allowed by
+// the ACL still says what its security groups tracked (CT-21).
 //
 // It returns an error if neither address is an interface's, or both are
 // the same interface's.
@@ -73,15 +132,14 @@ func (v *VPC) Send(p *flow.Packet, now time.Time) (Path, error) {
 // packets through one Path allocates nothing once that array holds four
 // hops. The Path must not be used by another goroutine meanwhile.
 func (v *VPC) SendInto(p *flow.Packet, now time.Time, path *Path) error {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
+	st := v.cur.Load()
 	if v.sent.Add(1)%sweepEvery == 0 {
-		v.st.sweep(now)
+		st.sweep(now)
 	}
-	return v.st.send(p, now, path)
+	return st.send(p, now, path)
 }
 
-// maxHops is the most stages a path meets: SG and ACL out, ACL and SG in.
+// maxHops is the most filters a path meets: SG and ACL out, ACL and SG in.
 const maxHops = 4
 
 // Expired entries are removed when a packet meets them; besides, every
@@ -115,7 +173,7 @@ func (st *state) endpoints(p *flow.Packet) (src, dst *ifaceState, err error) {
 }
 
 func (st *state) send(p *flow.Packet, now time.Time, path *Path) error {
-	*path = Path{Hops: path.Hops[:0]}
+	*path = Path{Packet: *p, Hops: path.Hops[:0]}
 	src, dst, err := st.endpoints(p)
 	if err != nil {
 		return err
@@ -136,37 +194,48 @@ func (st *state) send(p *flow.Packet, now time.Time, path *Path) error {
 			}
 			path.Exempt = what
 			path.Final = flow.Decision{Verdict: flow.Allow, Stage: flow.StageExempt, Reason: flow.ReasonExempt,
-				Direction: dir, Conntrack: flow.CTExempt, GroupRule: -1, Group: what, Packet: *p}
+				Direction: dir, Conntrack: flow.CTExempt}
 			return nil
 		}
 	}
-	sameSubnet := src != nil && dst != nil && src.subnet == dst.subnet
-	ok := true
-	if src != nil {
-		h := path.add(src)
-		h.Decision = src.stage.Evaluate(p, flow.Egress, now)
-		ok = h.done(p)
-		if ok && !sameSubnet {
-			h := path.add(src)
-			h.Decision = src.subnet.acl.Evaluate(p, flow.Egress, now)
-			ok = h.done(p)
+	// Between two interfaces of one subnet no ACL is evaluated (MODEL-3).
+	withACL := src == nil || dst == nil || src.subnet != dst.subnet
+	if src == nil || src.cross(p, flow.Egress, now, withACL, path) {
+		if dst != nil {
+			dst.cross(p, flow.Ingress, now, withACL, path)
 		}
 	}
-	if ok && dst != nil {
-		if !sameSubnet {
-			h := path.add(dst)
-			h.Decision = dst.subnet.acl.Evaluate(p, flow.Ingress, now)
-			ok = h.done(p)
-		}
-		if ok {
-			h := path.add(dst)
-			h.Decision = dst.stage.Evaluate(p, flow.Ingress, now)
-			h.done(p)
-		}
-	}
-	path.merge()
-	path.Final.Packet = *p
+	path.Final = merge(path.Hops)
 	return nil
+}
+
+// cross walks p through the filters of interface is in direction dir, at
+// time now, appending a hop to path for each filter met, and reports
+// whether p got through. This is the one way a packet crosses pfsim's
+// filters: egress meets the interface's security groups, then (withACL)
+// its subnet's network ACL; ingress meets the ACL, then the groups
+// (MODEL-5, MODEL-6). The first drop ends the crossing (MODEL-8).
+func (is *ifaceState) cross(p *flow.Packet, dir flow.Direction, now time.Time, withACL bool, path *Path) bool {
+	if dir == flow.Egress {
+		return is.groups(p, dir, now, path) && (!withACL || is.acl(p, dir, path))
+	}
+	return (!withACL || is.acl(p, dir, path)) && is.groups(p, dir, now, path)
+}
+
+// acl appends the subnet ACL's hop and reports whether it let p through.
+func (is *ifaceState) acl(p *flow.Packet, dir flow.Direction, path *Path) bool {
+	h := path.add(is)
+	h.acl = is.subnet.acl
+	h.acl.Evaluate(p, dir, &h.Decision)
+	return h.Decision.Verdict == flow.Allow
+}
+
+// groups appends the security groups' hop and reports whether they let p
+// through.
+func (is *ifaceState) groups(p *flow.Packet, dir flow.Direction, now time.Time, path *Path) bool {
+	h := path.add(is)
+	h.set = is.stage.Evaluate(p, dir, now, &h.Decision)
+	return h.Decision.Verdict == flow.Allow
 }
 
 // add appends a hop at interface is to the path and returns it.
@@ -175,19 +244,22 @@ func (path *Path) add(is *ifaceState) *Hop {
 	return &path.Hops[len(path.Hops)-1]
 }
 
-// done records the packet in the hop's decision and reports whether the
-// stage allowed it.
-func (h *Hop) done(p *flow.Packet) bool {
-	h.Decision.Packet = *p
-	return h.Decision.Verdict == flow.Allow
-}
-
-// merge sets Final to flow.Merge of the hops' decisions, gathered in an
-// array on the stack rather than a slice on the heap.
-func (path *Path) merge() {
-	var ds [maxHops]flow.Decision
-	for i := range path.Hops {
-		ds[i] = path.Hops[i].Decision
+// merge sums a path's hops up into its Final decision; [VPC.Send] states
+// the rule. No hops (the packet met no filter) is an Allow that no filter
+// decided.
+func merge(hops []Hop) flow.Decision {
+	if len(hops) == 0 {
+		return flow.Decision{Verdict: flow.Allow}
 	}
-	path.Final = flow.Merge(ds[:len(path.Hops)])
+	d := hops[len(hops)-1].Decision
+	if d.Conntrack != flow.CTNone {
+		return d
+	}
+	for i := len(hops) - 2; i >= 0; i-- {
+		if from := &hops[i].Decision; from.Conntrack != flow.CTNone {
+			d.Conntrack, d.Note, d.ConnState, d.Age = from.Conntrack, from.Note, from.ConnState, from.Age
+			break
+		}
+	}
+	return d
 }

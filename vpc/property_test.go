@@ -92,7 +92,7 @@ func TestPropertyPathLaws(t *testing.T) {
 		for i := range rapid.IntRange(1, 30).Draw(t, "packets") {
 			src := rapid.SampledFrom(all).Draw(t, "src")
 			dst := rapid.SampledFrom(all).Draw(t, "dst")
-			srcIf, dstIf := v.st.byAddr[netip.MustParseAddr(src)], v.st.byAddr[netip.MustParseAddr(dst)]
+			srcIf, dstIf := v.cur.Load().byAddr[netip.MustParseAddr(src)], v.cur.Load().byAddr[netip.MustParseAddr(dst)]
 			if src == dst || (srcIf == nil && dstIf == nil) {
 				continue
 			}
@@ -115,13 +115,32 @@ func TestPropertyPathLaws(t *testing.T) {
 			if err := twin.SendInto(&p, now, &reused); err != nil || !reflect.DeepEqual(path, reused) {
 				t.Fatalf("%s: SendInto gave %+v, %v; Send %+v", p, reused, err, path)
 			}
-			ds := make([]flow.Decision, len(path.Hops))
-			for j, h := range path.Hops {
-				ds[j] = h.Decision
+			// MODEL-8: every hop but the last allowed; the last decided.
+			// CT-21: the tracking outcome is that of the latest
+			// security-group hop that had one, whichever filter decided
+			// (ACL hops track nothing).
+			var sgHop *flow.Decision
+			for j := range path.Hops {
+				h := &path.Hops[j].Decision
+				if j < len(path.Hops)-1 && h.Verdict != flow.Allow {
+					t.Fatalf("%s: hop %d dropped the packet but the path went on: %+v", p, j, path.Hops)
+				}
+				switch {
+				case h.Stage != flow.StageSG && h.Conntrack != flow.CTNone:
+					t.Fatalf("%s: an ACL hop tracked: %+v", p, h)
+				case h.Stage == flow.StageSG && h.Conntrack != flow.CTNone:
+					sgHop = h
+				}
 			}
-			if merged := flow.Merge(ds); merged.Verdict != path.Final.Verdict || merged.Stage != path.Final.Stage ||
-				merged.Conntrack != path.Final.Conntrack || merged.ConnState != path.Final.ConnState || merged.Note != path.Final.Note {
-				t.Fatalf("%s: Final %+v is not flow.Merge of the hops %+v", p, path.Final, merged)
+			if len(path.Hops) == 0 {
+				t.Fatalf("%s: no filter met between interfaces", p)
+			}
+			last := path.Hops[len(path.Hops)-1].Decision
+			if path.Final.Verdict != last.Verdict || path.Final.Stage != last.Stage || path.Final.RuleNumber != last.RuleNumber {
+				t.Fatalf("%s: Final %+v is not the last hop's decision %+v", p, path.Final, last)
+			}
+			if sgHop != nil && (path.Final.Conntrack != sgHop.Conntrack || path.Final.ConnState != sgHop.ConnState || path.Final.Note != sgHop.Note) {
+				t.Fatalf("%s: Final %+v does not carry the latest security-group outcome %+v", p, path.Final, *sgHop)
 			}
 			// MODEL-7 order, MODEL-3 (no ACL inside one subnet).
 			var want []string

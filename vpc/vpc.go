@@ -96,18 +96,24 @@ type Change struct {
 // the caller's simulated times; Apply changes the configuration between
 // them with AWS's effect on live connections.
 //
-// A VPC is safe for concurrent use: Send takes a read lock, Apply a write
-// lock.
+// A VPC is safe for concurrent use. Send and SendInto take no lock: they
+// read the compiled configuration in force through one atomic pointer.
+// Apply and Connect are serialised by a mutex; Apply builds the new
+// configuration aside and puts it in force with one store, so a packet
+// meets either the old configuration or the new one, never a mixture.
 type VPC struct {
-	mu     sync.RWMutex
-	cfg    Config
-	st     *state
-	stages map[string]*sg.Stage // by interface id; they outlive changes
-	ports  uint32               // connect's client-port sequence
-	sent   atomic.Uint64        // packets sent, to pace the sweep
+	cur  atomic.Pointer[state] // the configuration in force
+	sent atomic.Uint64         // packets sent, to pace the sweep
+
+	mu     sync.Mutex                  // serialises Apply and Connect; guards the fields below
+	cfg    Config                      // +checklocks:mu
+	tables map[string]*conntrack.Table // +checklocks:mu; by interface id: they outlive changes
+	ports  uint32                      // +checklocks:mu; connect's client-port sequence
 }
 
-// state is a compiled configuration. It is never modified once built.
+// state is a compiled configuration. It is never modified once built:
+// each interface's stage holds that configuration's rule set and the
+// interface's table, which is shared with the states before and after.
 type state struct {
 	acls    map[string]*nacl.Compiled
 	subnets map[string]*subnetState
@@ -130,7 +136,7 @@ type ifaceState struct {
 
 // New builds a VPC from cfg, or reports every problem it finds.
 func New(cfg Config) (*VPC, error) {
-	v := &VPC{stages: map[string]*sg.Stage{}}
+	v := &VPC{tables: map[string]*conntrack.Table{}}
 	if err := v.install(cloneConfig(cfg)); err != nil {
 		return nil, err
 	}
@@ -139,8 +145,8 @@ func New(cfg Config) (*VPC, error) {
 
 // Config returns a copy of the configuration in force.
 func (v *VPC) Config() Config {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	return cloneConfig(v.cfg)
 }
 
@@ -185,38 +191,32 @@ func (v *VPC) installLocked(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	// Make the tables first, so that nothing can fail once stages change.
+	// Make the new tables first, so that nothing can fail once the old
+	// ones change.
 	tables := map[string]*conntrack.Table{}
 	for id, is := range st.ifaces {
-		if _, ok := v.stages[id]; !ok {
-			t, err := conntrack.New(is.Tracking)
-			if err != nil {
+		t, ok := v.tables[id]
+		if !ok {
+			var err error
+			if t, err = conntrack.New(is.Tracking); err != nil {
 				return fmt.Errorf("interface %s: connection_tracking: %w", id, err)
 			}
-			tables[id] = t
 		}
+		tables[id] = t
 	}
 	// Everything compiled: from here on nothing fails. Tracking settings
-	// were validated by build, so Reconfigure cannot refuse them.
+	// were validated by build, so Reconfigure cannot refuse them. An
+	// interface keeps its table: its tracked connections survive every
+	// change (CT-13), and new timeouts apply to them from now on.
 	for id, is := range st.ifaces {
-		stage, ok := v.stages[id]
-		if !ok {
-			stage = sg.NewStage(sets[id], tables[id])
-			v.stages[id] = stage
-		} else {
-			// The interface keeps its table; new timeouts apply to its
-			// live entries from now on.
-			_ = stage.Table().Reconfigure(is.Tracking)
-			stage.Replace(sets[id])
+		t := tables[id]
+		if _, old := v.tables[id]; old {
+			_ = t.Reconfigure(is.Tracking)
 		}
-		is.stage = stage
+		is.stage = sg.NewStage(sets[id], t)
 	}
-	for id := range v.stages {
-		if _, ok := st.ifaces[id]; !ok {
-			delete(v.stages, id)
-		}
-	}
-	v.cfg, v.st = cfg, st
+	v.cfg, v.tables = cfg, tables
+	v.cur.Store(st)
 	return nil
 }
 
@@ -471,15 +471,24 @@ func (st *state) exemptWhat(a netip.Addr) (string, bool) {
 	return "", false
 }
 
+// Table returns the connection table of interface id, or nil if there is
+// no such interface. The table is the interface's for its whole life:
+// changes to its groups or settings keep it (CT-13). Its Len, Available
+// and Exceeded are what AWS's conntrack_allowance metrics report (CT-19).
+func (v *VPC) Table(id string) *conntrack.Table {
+	if is := v.cur.Load().ifaces[id]; is != nil {
+		return is.stage.Table()
+	}
+	return nil
+}
+
 // Connections returns, for each interface that tracks any, the live
 // connections of its table at now, sorted by their original key. It is
 // meant for tools and lessons ("what does the table hold now?"), not for
 // the packet path: it allocates.
 func (v *VPC) Connections(now time.Time) map[string][]conntrack.Conn {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
 	out := map[string][]conntrack.Conn{}
-	for id, is := range v.st.ifaces {
+	for id, is := range v.cur.Load().ifaces {
 		cs := is.stage.Table().Conns(now)
 		if len(cs) == 0 {
 			continue

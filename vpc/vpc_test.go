@@ -225,7 +225,7 @@ func TestConnect_TraceD(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Timeout, a.Outcome)
 	require.NotNil(t, a.Cause)
-	assert.Equal(t, flow.StageSG, a.Cause.Stage)
+	assert.Equal(t, flow.StageSG, a.Cause.Final.Stage)
 	assert.Len(t, a.Exchanges, 1, "nothing comes back")
 
 	a, err = v.Connect(Dial{Proto: flow.TCP, Src: client, Dst: web, DstPort: 8443}, at(5*time.Second))
@@ -234,7 +234,7 @@ func TestConnect_TraceD(t *testing.T) {
 	require.Len(t, a.Exchanges, 2)
 	assert.Equal(t, flow.RST|flow.ACK, a.Exchanges[1].Packet.Flags)
 	// The RST before any reply deletes the entry at once (CT-17h).
-	assert.Zero(t, v.stages["eni-web"].Table().Len())
+	assert.Zero(t, v.tables["eni-web"].Len())
 
 	a, err = v.Connect(Dial{Proto: flow.TCP, Src: client, SrcPort: 50000, Dst: web, DstPort: 80}, at(6*time.Second))
 	require.NoError(t, err)
@@ -327,7 +327,7 @@ func TestTraceE_ACLChangeBreaksConnection(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, p.Allowed())
 	assert.Equal(t, flow.StageNACL, p.Final.Stage)
-	assert.Equal(t, 90, p.Final.RuleNumber)
+	assert.EqualValues(t, 90, p.Final.RuleNumber)
 }
 
 // CT-21: on egress the SG tracks a connection even when the NACL then
@@ -345,7 +345,7 @@ func TestEgressTrackedThenNACLDrop_CT21(t *testing.T) {
 	assert.False(t, p.Allowed())
 	assert.Equal(t, flow.StageNACL, p.Final.Stage)
 	assert.Equal(t, flow.CTNew, p.Final.Conntrack)
-	assert.Equal(t, 1, v.stages["eni-db"].Table().Len())
+	assert.Equal(t, 1, v.tables["eni-db"].Len())
 }
 
 // A long simulation does not keep every flow it ever saw: Send sweeps
@@ -353,7 +353,7 @@ func TestEgressTrackedThenNACLDrop_CT21(t *testing.T) {
 func TestSendSweepsExpiredEntries(t *testing.T) {
 	v, err := New(traceConfig())
 	require.NoError(t, err)
-	table := v.stages["eni-web"].Table()
+	table := v.tables["eni-web"]
 	// 3000 UDP flows from eni-web, a second apart: each lives 30 s.
 	for i := 0; i < 3000; i++ {
 		p := &flow.Packet{Proto: flow.UDP, Src: netip.MustParseAddr("10.0.1.10"), Dst: netip.MustParseAddr("192.0.2.53"),
@@ -403,8 +403,8 @@ func TestSameGroupsSeparateTables(t *testing.T) {
 		},
 	})
 	require.NoError(t, err)
-	assert.Same(t, v.st.ifaces["eni-web1"].stage.Set(), v.st.ifaces["eni-web2"].stage.Set(), "same groups, one set")
-	assert.NotSame(t, v.st.ifaces["eni-web1"].stage.Table(), v.st.ifaces["eni-web2"].stage.Table())
+	assert.Same(t, v.cur.Load().ifaces["eni-web1"].stage.Set(), v.cur.Load().ifaces["eni-web2"].stage.Set(), "same groups, one set")
+	assert.NotSame(t, v.cur.Load().ifaces["eni-web1"].stage.Table(), v.cur.Load().ifaces["eni-web2"].stage.Table())
 
 	path, err := v.Send(pkt(t, "tcp 198.51.100.7:50000 > 10.0.1.10:80 [S]"), at(0))
 	require.NoError(t, err)
@@ -414,8 +414,8 @@ func TestSameGroupsSeparateTables(t *testing.T) {
 	path, err = v.Send(pkt(t, "tcp 198.51.100.7:50000 > 10.0.1.11:80 [S]"), at(time.Second))
 	require.NoError(t, err)
 	assert.Equal(t, flow.CTNew, path.Final.Conntrack, "eni-web2's table knew nothing of eni-web1's connection")
-	assert.Equal(t, 1, v.st.ifaces["eni-web1"].stage.Table().Len())
-	assert.Equal(t, 1, v.st.ifaces["eni-web2"].stage.Table().Len())
+	assert.Equal(t, 1, v.cur.Load().ifaces["eni-web1"].stage.Table().Len())
+	assert.Equal(t, 1, v.cur.Load().ifaces["eni-web2"].stage.Table().Len())
 
 	// Both web servers carry sg-web, so both reach the database; another
 	// interface is stopped at the database's ingress.

@@ -145,8 +145,8 @@ func writeFailures(w io.Writer, rep *scenario.Report) {
 		// The why is the deciding stage's explanation (for a connect, the
 		// drop that made it time out, or the packet that ended it).
 		text := r.Explain()
-		if d, ok := r.Decision(); ok {
-			text = d.Explain()
+		if p := r.Deciding(); p != nil {
+			text = p.Why()
 		}
 		why := strings.Join(strings.Fields(strings.ReplaceAll(text, "\n", " | ")), " ")
 		fmt.Fprintf(w, "%s: %s; why: %s\n", head, strings.Join(r.Failures, "; "), why)
@@ -254,10 +254,11 @@ func explainSteps(r *scenario.Result) string {
 
 func explainPath(p *vpc.Path) string {
 	if p.Exempt != "" || len(p.Hops) == 0 {
-		return p.Final.Explain()
+		return p.Why()
 	}
 	var b strings.Builder
-	for i, h := range p.Hops {
+	for i := range p.Hops {
+		h := &p.Hops[i]
 		if i > 0 {
 			b.WriteString("\n")
 		}
@@ -265,7 +266,7 @@ func explainPath(p *vpc.Path) string {
 		if h.Decision.Stage == flow.StageNACL {
 			label = h.Subnet + " nacl " + h.Decision.Direction.String()
 		}
-		fmt.Fprintf(&b, "%s: %s", label, h.Decision.Explain())
+		fmt.Fprintf(&b, "%s: %s", label, h.Explain(&p.Packet))
 	}
 	return b.String()
 }
@@ -334,26 +335,30 @@ func writeJSON(w io.Writer, rep *scenario.Report) {
 		if r.Err != nil {
 			rec.Error = r.Err.Error()
 		}
-		if d, ok := r.Decision(); ok {
+		if p := r.Deciding(); p != nil {
+			d, x := &p.Final, p.Detail()
 			if d.Verdict == flow.Drop {
 				rec.Stage, rec.Direction = d.Stage.String(), d.Direction.String()
 				if d.Stage == flow.StageNACL {
-					rec.ACL, rec.Rule = d.ACL, d.RuleLabel()
+					rec.ACL, rec.Rule = x.ACL, d.RuleLabel()
 				}
 			}
-			rec.Group = d.Group
+			rec.Group = x.Group
 			if d.Conntrack != flow.CTNone {
 				rec.Conntrack = d.Conntrack.String()
 			}
-			rec.ConnState = d.ConnState
+			if d.ConnState != flow.StateNone {
+				rec.ConnState = d.ConnState.String()
+			}
 		}
 		if r.Path != nil {
-			for _, h := range r.Path.Hops {
-				d := h.Decision
+			for i := range r.Path.Hops {
+				h := &r.Path.Hops[i]
+				d, x := &h.Decision, h.Detail(&r.Path.Packet)
 				hr := hopRecord{Interface: h.Interface, Subnet: h.Subnet, Stage: d.Stage.String(), Direction: d.Direction.String(),
-					Verdict: d.Verdict.String(), Group: d.Group, Explanation: d.Explain()}
+					Verdict: d.Verdict.String(), Group: x.Group, Explanation: d.Explain(&x)}
 				if d.Stage == flow.StageNACL {
-					hr.ACL, hr.Rule = d.ACL, d.RuleLabel()
+					hr.ACL, hr.Rule = x.ACL, d.RuleLabel()
 				}
 				if d.Conntrack != flow.CTNone {
 					hr.Conntrack = d.Conntrack.String()

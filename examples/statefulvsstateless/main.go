@@ -84,8 +84,9 @@ func run(w io.Writer) error {
 				return err
 			}
 			now := start.Add(time.Duration(i) * 100 * time.Millisecond)
-			da := a.Evaluate(&p, x.dir, now)
-			dg := group.Evaluate(&p, x.dir, now)
+			var da, dg flow.Decision
+			a.Evaluate(&p, x.dir, &da)
+			group.Evaluate(&p, x.dir, now, &dg)
 			fmt.Fprintf(w, "%-15s %-7s %-46s %-24s %s\n", x.what, x.dir, x.text, aclCell(da), groupCell(dg))
 		}
 		return nil

@@ -15,10 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 func main() {
@@ -43,49 +43,51 @@ var seedGroup = sg.Group{
 	Egress: []sg.Rule{{Protocol: flow.AnyProtocol, CIDR: anywhere}},
 }
 
-// lab is one network interface: its subnet's ACL and its security groups,
-// in AWS's order, with a simulated clock.
+// lab is a VPC with one subnet and the web server's interface in it,
+// with a simulated clock. Packets from the internet cross the subnet's
+// ACL, then the interface's groups; the server's packets the other way.
 type lab struct {
 	w     io.Writer
-	acl   *nacl.Compiled
-	sgs   *sg.Stage
-	pipe  *flow.Pipeline
+	v     *vpc.VPC
 	start time.Time
 	now   time.Duration
 }
 
+// The subnet and interface of the story.
+var (
+	subnet = vpc.Subnet{ID: "subnet-web", CIDR: netip.MustParsePrefix("10.0.1.0/24"), ACL: "acl-default"}
+	server = vpc.Interface{ID: "eni-web", Subnet: "subnet-web", PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.10")},
+		Groups: []string{"sg-web"}}
+)
+
+// setACL puts network ACL a in force and associates it with the subnet.
 func (l *lab) setACL(a nacl.ACL) error {
-	c, err := nacl.Compile(a)
-	if err != nil {
-		return err
-	}
-	l.acl = c
-	l.pipe = flow.NewPipeline(l.acl, l.sgs)
-	return nil
+	sub := subnet
+	sub.ACL = a.ID
+	return l.v.Apply(vpc.Change{NetworkACLs: []nacl.ACL{a}, Subnets: []vpc.Subnet{sub}})
 }
 
-func (l *lab) setGroups(gs ...sg.Group) error {
-	set, err := sg.Compile(gs, nil)
-	if err != nil {
-		return err
-	}
-	l.sgs.Replace(set)
-	return nil
+// setGroup replaces the server's security group sg-web by g.
+func (l *lab) setGroup(g sg.Group) error {
+	return l.v.Apply(vpc.Change{SecurityGroups: []sg.Group{g}})
 }
 
 func (l *lab) chapter(title string) { fmt.Fprintf(l.w, "\n== %s\n", title) }
 
 // send pushes one packet, written in pfsim's packet syntax, through the
-// pipeline at the current simulated time and prints what happened.
+// VPC at the current simulated time and prints what happened.
 func (l *lab) send(dir flow.Direction, text string) (flow.Decision, error) {
 	p, err := flow.ParsePacket(text)
 	if err != nil {
 		return flow.Decision{}, err
 	}
-	d := l.pipe.Evaluate(&p, dir, l.start.Add(l.now))
-	fmt.Fprintf(l.w, "t=%-6s %-7s %-45s %s\n         %s\n", l.now, dir, text, strings.ToUpper(d.Verdict.String()), d.Explain())
+	path, err := l.v.Send(&p, l.start.Add(l.now))
+	if err != nil {
+		return flow.Decision{}, err
+	}
+	fmt.Fprintf(l.w, "t=%-6s %-7s %-45s %s\n         %s\n", l.now, dir, text, strings.ToUpper(path.Final.Verdict.String()), path.Why())
 	l.now += 10 * time.Millisecond
-	return d, nil
+	return path.Final, nil
 }
 
 type step struct {
@@ -108,18 +110,16 @@ func (l *lab) play(steps ...step) error {
 }
 
 func run(w io.Writer) error {
-	set, err := sg.Compile([]sg.Group{seedGroup}, nil)
+	v, err := vpc.New(vpc.Config{
+		SecurityGroups: []sg.Group{seedGroup},
+		NetworkACLs:    []nacl.ACL{nacl.Default("acl-default")},
+		Subnets:        []vpc.Subnet{subnet},
+		Interfaces:     []vpc.Interface{server},
+	})
 	if err != nil {
 		return err
 	}
-	table, err := conntrack.New(conntrack.DefaultConfig())
-	if err != nil {
-		return err
-	}
-	l := &lab{w: w, sgs: sg.NewStage(set, table), start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	if err := l.setACL(nacl.Default("acl-default")); err != nil {
-		return err
-	}
+	l := &lab{w: w, v: v, start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	const (
 		in  = flow.Ingress
 		out = flow.Egress
@@ -138,7 +138,7 @@ func run(w io.Writer) error {
 	l.chapter("2. Production advice: no outbound rule at all. Browsers still connect; the server cannot phone home")
 	locked := seedGroup
 	locked.Egress = nil
-	if err := l.setGroups(locked); err != nil {
+	if err := l.setGroup(locked); err != nil {
 		return err
 	}
 	if err := l.play(
