@@ -59,7 +59,7 @@ func TestNoAllocs(t *testing.T) {
 		require.False(t, f.set.Admits(&p, flow.Ingress), "no security group rule may admit the drop packet either")
 		bad := 0
 		allocs := testing.AllocsPerRun(runs, func() {
-			if d := f.send(&p, t0); d.Verdict != flow.Drop || d.RuleNumber != flow.DefaultRuleV4 {
+			if d := f.cross(&p, flow.Ingress, t0); d.Verdict != flow.Drop || d.RuleNumber != flow.DefaultRuleV4 {
 				bad++
 			}
 		})

@@ -26,7 +26,7 @@ var flowSizes = []struct {
 
 // BenchmarkEstablished: a data packet of one of n tracked TCP connections,
 // in random order and a random direction, through the interface's path in
-// its VPC (vpc.SendInto): inbound, the ACL (20 rules each way), then the
+// its VPC (vpc.ENI.Cross): inbound, the ACL (20 rules each way), then the
 // security groups (20 inbound rules), whose table admits it; outbound,
 // the groups' table, then the ACL. B/flow is the heap the VPC takes per
 // tracked connection.
@@ -120,7 +120,7 @@ func BenchmarkDrop(b *testing.B) {
 		p := dropPacket
 		b.ReportAllocs()
 		for b.Loop() {
-			if d := f.send(&p, t0); d.Verdict != flow.Drop || d.Stage != flow.StageNACL || d.RuleNumber != flow.DefaultRuleV4 {
+			if d := f.cross(&p, flow.Ingress, t0); d.Verdict != flow.Drop || d.Stage != flow.StageNACL || d.RuleNumber != flow.DefaultRuleV4 {
 				b.Fatalf("%v: %s by %s rule %d, want the ACL's * rule", p, d.Verdict, d.Stage, d.RuleNumber)
 			}
 		}
@@ -210,7 +210,7 @@ func BenchmarkParallel(b *testing.B) {
 			path := vpc.Path{Hops: make([]vpc.Hop, 0, 4)}
 			for pb.Next() {
 				x := &e.pkts[j]
-				err := e.v.SendInto(&x.p, now, &path)
+				err := e.eni.Cross(&x.p, x.dir, now, &path)
 				if d := path.Final; err != nil || d.Verdict != flow.Allow || d.Conntrack != flow.CTEstablished {
 					b.Errorf("%s %v: %s %s by %s (%s), want allow established (%v)", x.dir, x.p, d.Verdict, d.Conntrack, d.Stage, d.Reason, err)
 					return

@@ -18,11 +18,11 @@ import (
 //
 //   - lookup: the connection table alone (conntrack.Table.Lookup).
 //   - acl: the network ACL alone (20 rules, scanned).
-//   - path-floor: the path itself, vpc.SendInto, over a filter that
+//   - path-floor: the path itself, vpc.ENI.Cross, over a filter that
 //     decides at once: the same packets, all sent inbound, to an interface
 //     whose subnet's ACL has no rules, so that its `*` rule drops them
-//     without a rule to scan. What remains is the price of the path:
-//     finding the interfaces at either end, the AWS-service exemptions,
+//     without a rule to scan. What remains is the price of the path: the
+//     configuration in force, the AWS-service exemption of the peer,
 //     filling the hop and the final decision.
 func BenchmarkComponents(b *testing.B) {
 	for _, size := range flowSizes {
@@ -78,12 +78,16 @@ func BenchmarkComponents(b *testing.B) {
 				pkts[j] = x.p.Reverse()
 			}
 		}
+		eni, err := v.ENI("eni-floor")
+		if err != nil {
+			b.Fatal(err)
+		}
 		path := vpc.Path{Hops: make([]vpc.Hop, 0, 4)}
 		now := t0.Add(time.Second)
 		b.ReportAllocs()
 		j := 0
 		for b.Loop() {
-			err := v.SendInto(&pkts[j], now, &path)
+			err := eni.Cross(&pkts[j], flow.Ingress, now, &path)
 			if d := path.Final; err != nil || d.Verdict != flow.Drop || d.Reason != flow.ReasonDefaultDeny {
 				b.Fatalf("%v: %s by %s (%s), %v", pkts[j], d.Verdict, d.Stage, d.Reason, err)
 			}

@@ -214,13 +214,15 @@ func vpcConfig(n int, cfg conntrack.Config) vpc.Config {
 }
 
 // iface is the benchmarked network interface in its VPC. Packets cross
-// it the one way pfsim has, vpc.SendInto: an ingress packet meets
+// it the one way pfsim has (vpc.ENI.Cross, which vpc.VPC.Send also walks
+// for each interface on a packet's path): an ingress packet meets
 // acl-bench's inbound rules, then the groups; an egress packet the
 // groups, then the ACL's outbound rules.
 type iface struct {
 	v     *vpc.VPC
+	eni   *vpc.ENI
 	table *conntrack.Table // the interface's connection table
-	path  vpc.Path         // reused by send: one goroutine at a time
+	path  vpc.Path         // reused by cross: one goroutine at a time
 	// The same ACL and groups compiled on their own, for the component
 	// benchmarks and the golden test.
 	acl *nacl.Compiled
@@ -233,15 +235,19 @@ func newIface(tb testing.TB, rules int, cfg conntrack.Config) *iface {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &iface{v: v, table: v.Table(benchIface), acl: newACL(tb, rules), set: newSet(tb, rules),
+	eni, err := v.ENI(benchIface)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &iface{v: v, eni: eni, table: v.Table(benchIface), acl: newACL(tb, rules), set: newSet(tb, rules),
 		path: vpc.Path{Hops: make([]vpc.Hop, 0, 4)}}
 }
 
-// send sends p through the VPC at now and returns the path's decision.
-// Its error, impossible for the fixtures' packets, shows as a drop by no
-// stage.
-func (f *iface) send(p *flow.Packet, now time.Time) flow.Decision {
-	if err := f.v.SendInto(p, now, &f.path); err != nil {
+// cross sends p across the interface in direction dir at now and returns
+// the path's decision. Its error, impossible for the fixtures' packets,
+// shows as a drop by no stage.
+func (f *iface) cross(p *flow.Packet, dir flow.Direction, now time.Time) flow.Decision {
+	if err := f.eni.Cross(p, dir, now, &f.path); err != nil {
 		return flow.Decision{Verdict: flow.Drop}
 	}
 	return f.path.Final
@@ -301,7 +307,7 @@ func newEstablished(tb testing.TB, n int) *established {
 		ack := s
 		ack.Flags = flow.ACK
 		for _, x := range [...]pkt{{s, flow.Ingress}, {synAck, flow.Egress}, {ack, flow.Ingress}} {
-			if d := e.send(&x.p, t0); d.Verdict != flow.Allow {
+			if d := e.cross(&x.p, x.dir, t0); d.Verdict != flow.Allow {
 				tb.Fatalf("handshake %s %v: %s by %s (%s)", x.dir, x.p, d.Verdict, d.Stage, d.Reason)
 			}
 		}
@@ -337,7 +343,8 @@ func sharedEstablished(tb testing.TB, n int) *established {
 // whether the decision is the right one: allowed as part of a tracked
 // connection.
 func (e *established) eval(j int, now time.Time) (flow.Decision, bool) {
-	d := e.send(&e.pkts[j].p, now)
+	x := &e.pkts[j]
+	d := e.cross(&x.p, x.dir, now)
 	return d, d.Verdict == flow.Allow && d.Conntrack == flow.CTEstablished
 }
 
@@ -379,7 +386,7 @@ func (nf *newFlows) next() flow.Decision {
 	if nf.i++; nf.i == len(nf.ring) {
 		nf.i = 0
 	}
-	return nf.send(p, nf.now)
+	return nf.cross(p, flow.Ingress, nf.now)
 }
 
 // dropPacket meets no rule that admits it: the ACL's rules all miss it
@@ -437,7 +444,7 @@ func (c *churn) next() flow.Decision {
 	}
 	src, port := newClientOf(c.k)
 	c.p = syn(src, port)
-	return c.send(&c.p, c.now)
+	return c.cross(&c.p, flow.Ingress, c.now)
 }
 
 // frameSYN is an Ethernet / IPv4 / TCP SYN with the five options a Linux

@@ -55,7 +55,7 @@
 // outcome ([CTState]: new, established, untracked) with the connection's
 // [ConnState] and age.
 //
-// A Decision is small on purpose: 24 bytes of numbers, no strings and no
+// A Decision is small on purpose: 32 bytes of numbers, no strings and no
 // pointers, so that the packet path fills it in place without allocating.
 // The words come later, on demand: the rule set that decided fills a
 // [Detail] (the ACL's id, the group, the rule's text) and

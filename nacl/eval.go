@@ -71,9 +71,12 @@ func (c *Compiled) Evaluate(p *flow.Packet, dir flow.Direction, d *flow.Decision
 	default:
 		*d = t.def4
 	}
-	// The tables hold Ingress's decisions for any direction but Egress:
-	// the decision reports dir as given.
-	d.Direction = dir
+	if dir > flow.Egress {
+		// The Ingress table served a value that is not a direction; the
+		// decision reports dir as given. (Only then: a byte written over
+		// the copy just made would stall the caller's read of the whole.)
+		d.Direction = dir
+	}
 }
 
 // Describe fills in what the words of d need from the ACL: its id and,

@@ -59,56 +59,65 @@ func (st *Stage) Replace(s *Set) { st.set.Store(s) }
 // Evaluate does not allocate once the table is warm: it runs for every
 // packet that crosses the interface.
 func (st *Stage) Evaluate(p *flow.Packet, dir flow.Direction, now time.Time, d *flow.Decision) *Set {
+	// The decision is built in r and stored whole, once: the caller reads
+	// it whole, and a read over several smaller stores just made stalls.
 	set := st.set.Load()
-	*d = flow.Decision{Stage: flow.StageSG, Direction: dir}
-	r, tracked := st.table.Lookup(p, now)
+	r := flow.Decision{Stage: flow.StageSG, Direction: dir}
+	st.decide(set, p, &r, now)
+	*d = r
+	return set
+}
+
+// decide fills r, a decision of st with set in force, about p.
+func (st *Stage) decide(set *Set, p *flow.Packet, r *flow.Decision, now time.Time) {
+	dir := r.Direction
+	res, tracked := st.table.Lookup(p, now)
 	if tracked {
-		d.Verdict = flow.Allow
-		d.Reason = flow.ReasonTracked
-		d.Conntrack = flow.CTEstablished
-		d.ConnState = r.State
-		d.Age = r.Age
-		return set
+		r.Verdict = flow.Allow
+		r.Reason = flow.ReasonTracked
+		r.Conntrack = flow.CTEstablished
+		r.ConnState = res.State
+		r.Age = res.Age
+		return
 	}
-	if r.Expired {
-		d.Note = flow.NoteExpired
+	if res.Expired {
+		r.Note = flow.NoteExpired
 	}
 	answers := p.Proto.HasPorts() && set.AnswersUntracked(p, dir)
 	i, open, ok := set.eval(p, dir)
 	if !ok {
-		d.Verdict = flow.Drop
-		d.Reason = flow.ReasonNoRule
-		return set
+		r.Verdict = flow.Drop
+		r.Reason = flow.ReasonNoRule
+		return
 	}
-	d.Verdict = flow.Allow
-	d.Reason = flow.ReasonRule
-	d.Rule = i
+	r.Verdict = flow.Allow
+	r.Reason = flow.ReasonRule
+	r.Rule = i
 	switch {
 	case answers:
-		d.Conntrack, d.Note = flow.CTUntracked, flow.NoteAnswersUntracked
-		return set
+		r.Conntrack, r.Note = flow.CTUntracked, flow.NoteAnswersUntracked
+		return
 	case p.Proto.HasPorts() && open && set.OpenReverse(p, dir):
-		d.Conntrack, d.Note = flow.CTUntracked, flow.NoteOpenBothWays
-		return set
+		r.Conntrack, r.Note = flow.CTUntracked, flow.NoteOpenBothWays
+		return
 	}
-	r, status := st.table.Create(p, now)
+	res, status := st.table.Create(p, now)
 	switch status {
 	case conntrack.Created:
-		d.Conntrack = flow.CTNew
+		r.Conntrack = flow.CTNew
 	case conntrack.Existing:
-		d.Conntrack = flow.CTEstablished
-		d.Reason = flow.ReasonTracked
-		d.Age = r.Age
+		r.Conntrack = flow.CTEstablished
+		r.Reason = flow.ReasonTracked
+		r.Age = res.Age
 	case conntrack.CannotStart:
-		d.Conntrack, d.Note = flow.CTUntracked, flow.NoteCannotStart
-		return set
+		r.Conntrack, r.Note = flow.CTUntracked, flow.NoteCannotStart
+		return
 	case conntrack.Full:
-		d.Verdict = flow.Drop
-		d.Reason = flow.ReasonTableFull
-		return set
+		r.Verdict = flow.Drop
+		r.Reason = flow.ReasonTableFull
+		return
 	}
-	d.ConnState = r.State
-	return set
+	r.ConnState = res.State
 }
 
 // Explain renders d, a decision of this stage about p, as a sentence,

@@ -124,7 +124,7 @@ func TestSendIntoAllocatesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	assert.Equal(t, 1.0, allocs, "Send allocations per packet")
+	assert.LessOrEqual(t, allocs, 1.0, "Send allocations per packet: at most the hops' array")
 }
 
 // TestConcurrentSendApplyConnect: goroutines send packets (each with its

@@ -163,6 +163,7 @@ func (v *VPC) Connect(d Dial, now time.Time) (Attempt, error) {
 // listens reports whether the host at a answers on port. Hosts outside the
 // VPC answer on every port.
 func (st *state) listens(a netip.Addr, port Port) bool {
-	is := st.byAddr[a]
+	e, _ := st.addrs.get(a)
+	is := e.iface
 	return is == nil || is.listen[port]
 }

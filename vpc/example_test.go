@@ -42,7 +42,7 @@ func Example() {
 	p := flow.MustParsePacket("tcp 10.0.1.10:45000 > 10.0.3.30:5432 [S]")
 	path, _ := v.Send(&p, now)
 	for _, h := range path.Hops {
-		fmt.Println(h.Interface, h.Decision.Stage, h.Decision.Direction, h.Decision.Verdict)
+		fmt.Println(h.Interface(), h.Decision.Stage, h.Decision.Direction, h.Decision.Verdict)
 	}
 	a, _ := v.Connect(vpc.Dial{Proto: flow.TCP, Src: netip.MustParseAddr("10.0.1.11"), Dst: netip.MustParseAddr("10.0.3.30"), DstPort: 5432}, now)
 	fmt.Println("eni-other:", a.Outcome, "at", a.Cause.Final.Stage, a.Cause.Final.Direction)

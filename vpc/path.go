@@ -7,36 +7,35 @@ import (
 	"time"
 
 	"github.com/pfsim/pfsim/flow"
-	"github.com/pfsim/pfsim/nacl"
-	"github.com/pfsim/pfsim/sg"
 )
 
 // Hop is one filter a packet met on its path.
 type Hop struct {
-	// Interface is the interface whose security groups, or whose subnet's
-	// network ACL, the filter is.
-	Interface string
-	// Subnet is that interface's subnet.
-	Subnet string
 	// Decision is what the filter decided.
 	Decision flow.Decision
-
-	// The compiled rule set that decided, for the words: the ACL of a
-	// network-ACL hop, the groups' set of a security-group hop. Both are
-	// immutable, so the words stay right after the VPC changes.
-	acl *nacl.Compiled
-	set *sg.Set
+	// at is the interface, in the configuration the packet met, whose
+	// security groups or whose subnet's network ACL the filter is. That
+	// configuration is immutable, so its rule sets give the words of the
+	// decision even after the VPC has changed.
+	at *ifaceState
 }
+
+// Interface returns the id of the interface whose security groups, or
+// whose subnet's network ACL, the filter is.
+func (h *Hop) Interface() string { return h.at.ID }
+
+// Subnet returns the id of that interface's subnet.
+func (h *Hop) Subnet() string { return h.at.subnet.ID }
 
 // Detail returns what the words of the hop's decision about p need: the
 // ACL's id or the security group, and the deciding rule's text.
 func (h *Hop) Detail(p *flow.Packet) flow.Detail {
 	x := flow.Detail{Packet: *p}
-	switch {
-	case h.acl != nil:
-		h.acl.Describe(&h.Decision, &x)
-	case h.set != nil:
-		h.set.Describe(&h.Decision, &x)
+	switch h.Decision.Stage {
+	case flow.StageNACL:
+		h.at.subnet.acl.Describe(&h.Decision, &x)
+	case flow.StageSG:
+		h.at.stage.Set().Describe(&h.Decision, &x)
 	}
 	return x
 }
@@ -139,6 +138,65 @@ func (v *VPC) SendInto(p *flow.Packet, now time.Time, path *Path) error {
 	return st.send(p, now, path)
 }
 
+// ENI is a handle on one network interface of a running VPC: the filters
+// a packet crosses to reach the interface from outside its subnet, or to
+// leave it. It follows the VPC's changes: every packet meets the
+// configuration in force when it is sent. It is what a capture taken on
+// one interface, or that interface's flow log, is replayed through.
+type ENI struct {
+	v    *VPC
+	id   string
+	slot int // the interface's place in every state's bySlot
+}
+
+// ENI returns the handle of interface id, or an error if the VPC has no
+// such interface.
+func (v *VPC) ENI(id string) (*ENI, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	slot, ok := v.slots[id]
+	if !ok || v.cur.Load().bySlot[slot] == nil {
+		return nil, fmt.Errorf("interface %s: no such interface", id)
+	}
+	return &ENI{v: v, id: id, slot: slot}, nil
+}
+
+// ID returns the interface's id.
+func (e *ENI) ID() string { return e.id }
+
+// Cross evaluates packet p crossing the interface in direction dir at
+// time now, as traffic from or to outside its subnet, and writes the
+// result into *path as SendInto does: Ingress (p is addressed to the
+// interface) meets the subnet's network ACL inbound rules, then the
+// interface's security groups; Egress (p comes from the interface) the
+// groups, then the ACL's outbound rules (MODEL-5, MODEL-6). Traffic to or
+// from an AWS service is not filtered (NOT-10). For traffic between two
+// interfaces of the VPC, whose path depends on both, use [VPC.Send].
+//
+// It returns an error if the interface has left the VPC. It does not
+// allocate once path.Hops holds two hops.
+func (e *ENI) Cross(p *flow.Packet, dir flow.Direction, now time.Time, path *Path) error {
+	st := e.v.cur.Load()
+	is := st.bySlot[e.slot]
+	if is == nil {
+		return fmt.Errorf("interface %s: no longer in the VPC", e.id)
+	}
+	path.reset(p)
+	peer := p.Src
+	if dir == flow.Egress {
+		path.From, peer = is.ID, p.Dst
+	} else {
+		path.To = is.ID
+	}
+	if a, _ := st.addrs.get(peer); a.exempt != "" || peer.Is6() && peer.IsLinkLocalUnicast() {
+		st.exemptPath(p, path)
+		return nil
+	}
+	is.cross(p, dir, now, true, path)
+	path.Final = merge(path.Hops)
+	return nil
+}
+
 // maxHops is the most filters a path meets: SG and ACL out, ACL and SG in.
 const maxHops = 4
 
@@ -157,33 +215,48 @@ func (st *state) sweep(now time.Time) {
 	}
 }
 
-// endpoints finds the interfaces at either end of p and checks that p can
+// addrEntry is what an address is to the VPC: an interface's, or an AWS
+// service's, whose traffic no filter sees (or, in a VPC that lets an
+// interface take a reserved address, both).
+type addrEntry struct {
+	iface  *ifaceState
+	exempt string // what the service is; "" for none
+}
+
+// indexAddrs builds st.addrs, the one index a packet's two addresses are
+// looked up in, from the interfaces' addresses and the exempt ones.
+func (st *state) indexAddrs() {
+	m := make(map[netip.Addr]addrEntry, len(st.byAddr)+len(st.exempt))
+	for a, is := range st.byAddr {
+		m[a] = addrEntry{iface: is}
+	}
+	for a, what := range st.exempt {
+		e := m[a]
+		e.exempt = what
+		m[a] = e
+	}
+	st.addrs = newAddrIndex(m)
+}
+
+// endpoints finds the entries of p's addresses, and checks that p can
 // travel in this VPC.
-func (st *state) endpoints(p *flow.Packet) (src, dst *ifaceState, err error) {
-	src, dst = st.byAddr[p.Src], st.byAddr[p.Dst]
+func (st *state) endpoints(p *flow.Packet) (src, dst addrEntry, err error) {
+	src, _ = st.addrs.get(p.Src)
+	dst, _ = st.addrs.get(p.Dst)
 	switch {
 	case !p.Src.IsValid() || !p.Dst.IsValid() || p.Src.Is4() != p.Dst.Is4():
 		err = fmt.Errorf("packet %s: addresses must both be IPv4 or both IPv6", p)
-	case src == nil && dst == nil:
+	case src.iface == nil && dst.iface == nil:
 		err = fmt.Errorf("packet %s: neither %s nor %s is an interface's address", p, p.Src, p.Dst)
-	case src != nil && src == dst:
-		err = fmt.Errorf("packet %s: from interface %s to itself", p, src.ID)
+	case src.iface != nil && src.iface == dst.iface:
+		err = fmt.Errorf("packet %s: from interface %s to itself", p, src.iface.ID)
 	}
 	return src, dst, err
 }
 
-func (st *state) send(p *flow.Packet, now time.Time, path *Path) error {
-	*path = Path{Packet: *p, Hops: path.Hops[:0]}
-	src, dst, err := st.endpoints(p)
-	if err != nil {
-		return err
-	}
-	if src != nil {
-		path.From = src.ID
-	}
-	if dst != nil {
-		path.To = dst.ID
-	}
+// exemptPath fills path for p, which goes to or comes from an AWS service
+// that no filter sees (NOT-10): no hops, an exempt allow.
+func (st *state) exemptPath(p *flow.Packet, path *Path) {
 	for i, a := range [2]netip.Addr{p.Dst, p.Src} {
 		if what, ok := st.exemptWhat(a); ok {
 			// Egress: towards the service; Ingress: from it. The
@@ -195,6 +268,27 @@ func (st *state) send(p *flow.Packet, now time.Time, path *Path) error {
 			path.Exempt = what
 			path.Final = flow.Decision{Verdict: flow.Allow, Stage: flow.StageExempt, Reason: flow.ReasonExempt,
 				Direction: dir, Conntrack: flow.CTExempt}
+			return
+		}
+	}
+}
+
+func (st *state) send(p *flow.Packet, now time.Time, path *Path) error {
+	path.reset(p)
+	se, de, err := st.endpoints(p)
+	if err != nil {
+		return err
+	}
+	src, dst := se.iface, de.iface
+	if src != nil {
+		path.From = src.ID
+	}
+	if dst != nil {
+		path.To = dst.ID
+	}
+	if se.exempt != "" || de.exempt != "" || p.Src.Is6() && (p.Src.IsLinkLocalUnicast() || p.Dst.IsLinkLocalUnicast()) {
+		st.exemptPath(p, path)
+		if path.Exempt != "" {
 			return nil
 		}
 	}
@@ -225,23 +319,40 @@ func (is *ifaceState) cross(p *flow.Packet, dir flow.Direction, now time.Time, w
 // acl appends the subnet ACL's hop and reports whether it let p through.
 func (is *ifaceState) acl(p *flow.Packet, dir flow.Direction, path *Path) bool {
 	h := path.add(is)
-	h.acl = is.subnet.acl
-	h.acl.Evaluate(p, dir, &h.Decision)
+	is.subnet.acl.Evaluate(p, dir, &h.Decision)
 	return h.Decision.Verdict == flow.Allow
 }
 
 // groups appends the security groups' hop and reports whether they let p
-// through.
+// through. The stage's set is this configuration's (vpc never replaces
+// it), which Hop.Detail reads back for the words.
 func (is *ifaceState) groups(p *flow.Packet, dir flow.Direction, now time.Time, path *Path) bool {
 	h := path.add(is)
-	h.set = is.stage.Evaluate(p, dir, now, &h.Decision)
+	is.stage.Evaluate(p, dir, now, &h.Decision)
 	return h.Decision.Verdict == flow.Allow
 }
 
-// add appends a hop at interface is to the path and returns it.
+// reset readies path for packet p, keeping the array of its hops. It
+// sets the fields one by one: clearing the whole Path, some 200 bytes,
+// costs more than the rest of a short path.
+func (path *Path) reset(p *flow.Packet) {
+	path.From, path.To, path.Exempt = "", "", ""
+	path.Packet = *p
+	if cap(path.Hops) < maxHops {
+		path.Hops = make([]Hop, 0, maxHops)
+	}
+	path.Hops = path.Hops[:0]
+	path.Final = flow.Decision{}
+}
+
+// add extends the path by a hop at interface is and returns it; the
+// caller writes the whole decision. The hops' array has room (reset).
 func (path *Path) add(is *ifaceState) *Hop {
-	path.Hops = append(path.Hops, Hop{Interface: is.ID, Subnet: is.subnet.ID})
-	return &path.Hops[len(path.Hops)-1]
+	n := len(path.Hops)
+	path.Hops = path.Hops[:n+1]
+	h := &path.Hops[n]
+	h.at = is
+	return h
 }
 
 // merge sums a path's hops up into its Final decision; [VPC.Send] states

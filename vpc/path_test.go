@@ -172,8 +172,8 @@ func TestPathOrder(t *testing.T) {
 			for _, h := range path.Hops {
 				order = append(order, h.Decision.Stage)
 				assert.Equal(t, tt.dir, h.Decision.Direction, "every hop sees the packet the interface's way")
-				assert.Equal(t, "eni", h.Interface)
-				assert.Equal(t, "subnet-t", h.Subnet)
+				assert.Equal(t, "eni", h.Interface())
+				assert.Equal(t, "subnet-t", h.Subnet())
 			}
 			assert.Equal(t, tt.order, order, "filters met")
 			d := path.Final

@@ -108,6 +108,7 @@ type VPC struct {
 	mu     sync.Mutex                  // serialises Apply and Connect; guards the fields below
 	cfg    Config                      // +checklocks:mu
 	tables map[string]*conntrack.Table // +checklocks:mu; by interface id: they outlive changes
+	slots  map[string]int              // +checklocks:mu; each interface id's place in state.bySlot, for good
 	ports  uint32                      // +checklocks:mu; connect's client-port sequence
 }
 
@@ -120,6 +121,8 @@ type state struct {
 	ifaces  map[string]*ifaceState
 	byAddr  map[netip.Addr]*ifaceState
 	exempt  map[netip.Addr]string
+	addrs   *addrIndex    // byAddr and exempt in one index
+	bySlot  []*ifaceState // by VPC.slots; nil for an interface gone
 }
 
 type subnetState struct {
@@ -136,7 +139,7 @@ type ifaceState struct {
 
 // New builds a VPC from cfg, or reports every problem it finds.
 func New(cfg Config) (*VPC, error) {
-	v := &VPC{tables: map[string]*conntrack.Table{}}
+	v := &VPC{tables: map[string]*conntrack.Table{}, slots: map[string]int{}}
 	if err := v.install(cloneConfig(cfg)); err != nil {
 		return nil, err
 	}
@@ -214,6 +217,16 @@ func (v *VPC) installLocked(cfg Config) error {
 			_ = t.Reconfigure(is.Tracking)
 		}
 		is.stage = sg.NewStage(sets[id], t)
+	}
+	st.indexAddrs()
+	for id := range st.ifaces {
+		if _, ok := v.slots[id]; !ok {
+			v.slots[id] = len(v.slots)
+		}
+	}
+	st.bySlot = make([]*ifaceState, len(v.slots))
+	for id, is := range st.ifaces {
+		st.bySlot[v.slots[id]] = is
 	}
 	v.cfg, v.tables = cfg, tables
 	v.cur.Store(st)

@@ -69,7 +69,7 @@ func traceConfig() Config {
 func stages(p Path) []string {
 	var out []string
 	for _, h := range p.Hops {
-		out = append(out, h.Interface+" "+h.Decision.Stage.String()+" "+h.Decision.Direction.String()+" "+h.Decision.Verdict.String())
+		out = append(out, h.Interface()+" "+h.Decision.Stage.String()+" "+h.Decision.Direction.String()+" "+h.Decision.Verdict.String())
 	}
 	return out
 }
@@ -427,7 +427,7 @@ func TestSameGroupsSeparateTables(t *testing.T) {
 	path, err = v.Send(pkt(t, "tcp 10.0.1.40:45000 > 10.0.1.30:5432 [S]"), at(2*time.Second))
 	require.NoError(t, err)
 	assert.False(t, path.Allowed(), "eni-other does not carry sg-web")
-	assert.Equal(t, "eni-db", path.Hops[len(path.Hops)-1].Interface)
+	assert.Equal(t, "eni-db", path.Hops[len(path.Hops)-1].Interface())
 	assert.Equal(t, flow.StageSG, path.Final.Stage)
 	assert.Equal(t, flow.Ingress, path.Final.Direction)
 }

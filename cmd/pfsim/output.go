@@ -262,9 +262,9 @@ func explainPath(p *vpc.Path) string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		label := h.Interface + " " + h.Decision.Stage.String() + " " + h.Decision.Direction.String()
+		label := h.Interface() + " " + h.Decision.Stage.String() + " " + h.Decision.Direction.String()
 		if h.Decision.Stage == flow.StageNACL {
-			label = h.Subnet + " nacl " + h.Decision.Direction.String()
+			label = h.Subnet() + " nacl " + h.Decision.Direction.String()
 		}
 		fmt.Fprintf(&b, "%s: %s", label, h.Explain(&p.Packet))
 	}
@@ -355,7 +355,7 @@ func writeJSON(w io.Writer, rep *scenario.Report) {
 			for i := range r.Path.Hops {
 				h := &r.Path.Hops[i]
 				d, x := &h.Decision, h.Detail(&r.Path.Packet)
-				hr := hopRecord{Interface: h.Interface, Subnet: h.Subnet, Stage: d.Stage.String(), Direction: d.Direction.String(),
+				hr := hopRecord{Interface: h.Interface(), Subnet: h.Subnet(), Stage: d.Stage.String(), Direction: d.Direction.String(),
 					Verdict: d.Verdict.String(), Group: x.Group, Explanation: d.Explain(&x)}
 				if d.Stage == flow.StageNACL {
 					hr.ACL, hr.Rule = x.ACL, d.RuleLabel()
