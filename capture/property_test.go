@@ -15,8 +15,11 @@ import (
 	"github.com/pfsim/pfsim/flow"
 )
 
+// genAddr and genPacket are flow's test generators, repeated here because
+// test helpers do not cross packages.
+
 // genAddr draws an address of the family asked for: sometimes one of a
-// few well-known ones (so that keys collide and order ties happen),
+// few well-known ones (the edges of the address space among them),
 // otherwise random bytes. Never IPv4-mapped, never with a zone.
 func genAddr(t *rapid.T, v6 bool, label string) netip.Addr {
 	if v6 {
