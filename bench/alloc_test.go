@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pfsim/pfsim/capture"
 	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 )
@@ -69,7 +70,7 @@ func TestNoAllocs(t *testing.T) {
 
 	t.Run("decode", func(t *testing.T) {
 		frame := unhex(t, frameSYN)
-		d := flow.NewDecoder(layers.LayerTypeEthernet)
+		d := capture.NewDecoder(layers.LayerTypeEthernet)
 		var p flow.Packet
 		var err error
 		allocs := testing.AllocsPerRun(runs, func() { err = d.Decode(frame, &p) })

@@ -9,6 +9,7 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
+	"github.com/pfsim/pfsim/capture"
 	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/vpc"
@@ -149,14 +150,14 @@ func BenchmarkChurn(b *testing.B) {
 }
 
 // BenchmarkDecode: an Ethernet/IPv4/TCP SYN frame decoded into a
-// flow.Packet by pfsim's Decoder, and, as the floor, by a bare gopacket
+// flow.Packet by capture's Decoder, and, as the floor, by a bare gopacket
 // DecodingLayerParser into its layer structs.
 func BenchmarkDecode(b *testing.B) {
 	frame := unhex(b, frameSYN)
 	src := netip.MustParseAddr("198.51.100.7")
 
 	b.Run("pfsim", func(b *testing.B) {
-		d := flow.NewDecoder(layers.LayerTypeEthernet)
+		d := capture.NewDecoder(layers.LayerTypeEthernet)
 		var p flow.Packet
 		b.ReportAllocs()
 		for b.Loop() {

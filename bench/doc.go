@@ -3,7 +3,8 @@
 // every iteration, the allocation tests that hold the hot paths to zero
 // allocations, and a concurrency test for the race detector. The package
 // has no API; it exists so that the benchmarks can import every layer
-// (flow, nacl, sg, conntrack) without those packages importing each other.
+// (flow, capture, nacl, sg, conntrack) without those packages importing
+// each other.
 //
 // Run them all, as BENCHMARKS.md does, with
 //

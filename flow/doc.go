@@ -1,8 +1,9 @@
 // Package flow is the shared vocabulary of pfsim, a simulator of the packet
 // filters of an AWS VPC: what a packet is, how a flow is named, which way
 // a packet goes, what a filter decided and why, and how filters are chained.
-// It imports nothing else of pfsim; the network ACL, security-group and
-// connection-tracking packages all speak its types.
+// It imports nothing else of pfsim and nothing outside the standard
+// library; the network ACL, security-group and connection-tracking
+// packages all speak its types.
 //
 // # Packets
 //
@@ -19,8 +20,8 @@
 //	icmp 203.0.113.12 > 172.31.16.139 echo-request id 1
 //	udp [2001:db8::7]:5353 > [2001:db8:1::10]:53
 //
-// Real traffic comes in as raw frames; a [Decoder] turns them into
-// packets with gopacket, without allocating.
+// Real traffic comes in as raw frames; package capture turns them into
+// packets.
 //
 // # Flows, keys and replies
 //

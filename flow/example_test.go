@@ -1,12 +1,10 @@
 package flow_test
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/google/gopacket/layers"
 	"github.com/pfsim/pfsim/flow"
 )
 
@@ -80,23 +78,4 @@ func ExampleDecision_Explain() {
 	// Output:
 	// dropped by network ACL acl-web egress rule * (default deny): no rule allows tcp to port 51234 on 198.51.100.7; network ACLs are stateless, so the reply to a request needs a rule of its own (ephemeral ports 1024-65535)
 	// allowed by security group connection tracking: part of a connection opened 2s ago (ESTABLISHED), whatever the rules say
-}
-
-// A Decoder reads raw frames into a Packet it fills in place.
-func ExampleDecoder() {
-	// An Ethernet frame carrying a TCP SYN.
-	frame, _ := hex.DecodeString("020000000002020000000001080045000028000100004006" +
-		"0000c63364070a00010ac0000050000000010000000050020400" + "00000000")
-	d := flow.NewDecoder(layers.LayerTypeEthernet)
-	var p flow.Packet
-	if err := d.Decode(frame, &p); err != nil {
-		panic(err)
-	}
-	fmt.Println(p)
-
-	// A frame cut short.
-	fmt.Println(d.Decode(frame[:30], &p))
-	// Output:
-	// tcp 198.51.100.7:49152 > 10.0.1.10:80 [S] len 40
-	// frame 30 bytes: ipv4: truncated header (16 of 20 bytes)
 }

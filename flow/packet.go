@@ -91,7 +91,8 @@ func (d Direction) AWSWord() string {
 }
 
 // Packet is the part of an IP packet the filters look at. It is a small
-// value; callers usually keep one and fill it in place (see [Decoder]).
+// value; callers usually keep one and fill it in place (as package
+// capture's Decoder does, frame after frame).
 type Packet struct {
 	// Proto is the IP protocol (IPv6: the transport's next header).
 	Proto Proto

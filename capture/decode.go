@@ -1,4 +1,4 @@
-package flow
+package capture
 
 import (
 	"errors"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
+
+	"github.com/pfsim/pfsim/flow"
 )
 
 // ErrNotIP is wrapped by the error [Decoder.Decode] returns for a frame
@@ -33,7 +35,7 @@ type DecodeError struct {
 
 // Error renders the error as "frame N bytes: LAYER: what is wrong".
 func (e *DecodeError) Error() string {
-	s := "frame " + itoa(e.Len) + " bytes: "
+	s := "frame " + strconv.Itoa(e.Len) + " bytes: "
 	if e.Layer != "" {
 		s += e.Layer + ": "
 	}
@@ -46,7 +48,7 @@ func (e *DecodeError) Error() string {
 // Unwrap returns the underlying error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// Decoder turns raw frames into [Packet] values with gopacket's
+// Decoder turns raw frames into [flow.Packet] values with gopacket's
 // DecodingLayerParser and layer structs the Decoder owns, so that decoding
 // allocates nothing per frame (a test proves it). It reads Ethernet
 // frames (with 802.1Q/QinQ tags), Linux "cooked" captures (SLL) and raw
@@ -154,16 +156,16 @@ func (d *Decoder) newParser(first gopacket.LayerType) *gopacket.DecodingLayerPar
 // Decode does not allocate on success (except for IPv6 hop-by-hop
 // options, see [Decoder]), and never panics, whatever the bytes. p does
 // not alias frame.
-func (d *Decoder) Decode(frame []byte, p *Packet) error {
+func (d *Decoder) Decode(frame []byte, p *flow.Packet) error {
 	// p is written once, on success; only a failure zeroes it.
 	if err := d.decode(frame, p); err != nil {
-		*p = Packet{}
+		*p = flow.Packet{}
 		return err
 	}
 	return nil
 }
 
-func (d *Decoder) decode(frame []byte, p *Packet) error {
+func (d *Decoder) decode(frame []byte, p *flow.Packet) error {
 	if !d.supported {
 		return &DecodeError{Len: len(frame), Err: fmt.Errorf("decoder cannot start at layer %v: want Ethernet, Linux SLL, IPv4 or IPv6", d.first)}
 	}
@@ -196,7 +198,7 @@ func (d *Decoder) decode(frame []byte, p *Packet) error {
 // having written nothing to p, when the frame is anything else or a layer
 // fails; the parser then decodes the frame from the start and reports
 // what is wrong.
-func (d *Decoder) fast(frame []byte, p *Packet) bool {
+func (d *Decoder) fast(frame []byte, p *flow.Packet) bool {
 	// The EtherType of an untagged IPv4 frame, before any decoding.
 	if len(frame) < 14 || frame[12] != 0x08 || frame[13] != 0x00 {
 		return false
@@ -211,14 +213,14 @@ func (d *Decoder) fast(frame []byte, p *Packet) bool {
 		return false
 	}
 	var sport, dport uint16
-	var flags TCPFlags
+	var flags flow.TCPFlags
 	// NextLayerType is LayerTypeZero for a fragment after the first.
 	switch ip.NextLayerType() {
 	case layers.LayerTypeTCP:
 		if d.tcp.DecodeFromBytes(ip.Payload, df) != nil {
 			return false
 		}
-		sport, dport, flags = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort), TCPFlags(d.tcp.Contents[13])
+		sport, dport, flags = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort), flow.TCPFlags(d.tcp.Contents[13])
 	case layers.LayerTypeUDP:
 		if d.udp.DecodeFromBytes(ip.Payload, df) != nil {
 			return false
@@ -227,8 +229,8 @@ func (d *Decoder) fast(frame []byte, p *Packet) bool {
 	default:
 		return false
 	}
-	*p = Packet{
-		Proto: Proto(ip.Protocol),
+	*p = flow.Packet{
+		Proto: flow.Proto(ip.Protocol),
 		Src:   netip.AddrFrom4([4]byte(ip.SrcIP)), Dst: netip.AddrFrom4([4]byte(ip.DstIP)),
 		SrcPort: sport, DstPort: dport, Flags: flags, Length: ip.Length,
 	}
@@ -236,9 +238,9 @@ func (d *Decoder) fast(frame []byte, p *Packet) bool {
 }
 
 // fill reads the decoded layers into p.
-func (d *Decoder) fill(frame []byte, p *Packet) error {
+func (d *Decoder) fill(frame []byte, p *flow.Packet) error {
 	var (
-		q         Packet
+		q         flow.Packet
 		ipType    gopacket.LayerType
 		proto     layers.IPProtocol
 		later     bool // a fragment after the first: no transport header
@@ -284,21 +286,21 @@ func (d *Decoder) fill(frame []byte, p *Packet) error {
 			q.SrcPort, q.DstPort = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort)
 			// Byte 13 of the header holds the flags in the bit order of
 			// TCPFlags (FIN = 1 ... CWR = 128).
-			q.Flags = TCPFlags(d.tcp.Contents[13])
+			q.Flags = flow.TCPFlags(d.tcp.Contents[13])
 			transport = true
 		case layers.LayerTypeUDP:
 			q.SrcPort, q.DstPort = uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
 			transport = true
 		case layers.LayerTypeICMPv4:
 			q.ICMPType, q.ICMPCode = d.icmp4.TypeCode.Type(), d.icmp4.TypeCode.Code()
-			if _, ok := ICMPQuery(ICMP, q.ICMPType); ok {
+			if _, ok := flow.ICMPQuery(flow.ICMP, q.ICMPType); ok {
 				q.ICMPID = d.icmp4.Id
 			}
 			transport = true
 		case layers.LayerTypeICMPv6:
 			q.ICMPType, q.ICMPCode = d.icmp6.TypeCode.Type(), d.icmp6.TypeCode.Code()
 			transport = true
-			if _, ok := ICMPQuery(ICMPv6, q.ICMPType); ok && !isEcho6(q.ICMPType) {
+			if _, ok := flow.ICMPQuery(flow.ICMPv6, q.ICMPType); ok && !isEcho6(q.ICMPType) {
 				// Node information queries (139, 140): the identifier
 				// field sits where echo keeps its own, as Linux reads it.
 				if pl := d.icmp6.Payload; len(pl) >= 2 {
@@ -315,29 +317,29 @@ func (d *Decoder) fill(frame []byte, p *Packet) error {
 	if ipType == 0 {
 		return d.notIP(frame)
 	}
-	q.Proto = Proto(proto)
+	q.Proto = flow.Proto(proto)
 	if !transport && !later {
 		need := 0
 		switch {
-		case q.Proto == TCP:
+		case q.Proto == flow.TCP:
 			need = 20
-		case q.Proto == UDP, q.Proto == ICMP && ipType == layers.LayerTypeIPv4:
+		case q.Proto == flow.UDP, q.Proto == flow.ICMP && ipType == layers.LayerTypeIPv4:
 			need = 8
-		case q.Proto == ICMPv6 && ipType == layers.LayerTypeIPv6:
+		case q.Proto == flow.ICMPv6 && ipType == layers.LayerTypeIPv6:
 			need = 4
 		}
 		if need > 0 {
 			return &DecodeError{Len: len(frame), Layer: q.Proto.String(), Err: fmt.Errorf("truncated header (0 of %d bytes)", need)}
 		}
 	}
-	if q.Proto == ICMPv6 && transport && isEcho6(q.ICMPType) && !echo {
+	if q.Proto == flow.ICMPv6 && transport && isEcho6(q.ICMPType) && !echo {
 		return &DecodeError{Len: len(frame), Layer: "icmpv6 echo", Err: errors.New("truncated header (0 of 4 bytes)")}
 	}
 	*p = q
 	return nil
 }
 
-func isEcho6(t uint8) bool { return t == ICMPv6EchoRequest || t == ICMPv6EchoReply }
+func isEcho6(t uint8) bool { return t == flow.ICMPv6EchoRequest || t == flow.ICMPv6EchoReply }
 
 // notIP builds the error for a frame whose link layer carries something
 // other than IP.
@@ -495,8 +497,6 @@ func (e lowerError) Error() string {
 }
 
 func (e lowerError) Unwrap() error { return e.err }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // transportType returns the layer that follows an IP header whose
 // protocol (IPv4) or next header (IPv6) is proto, or LayerTypeZero to stop
