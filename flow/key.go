@@ -18,10 +18,10 @@ import (
 // every other packet has both slots zero (address pair and protocol only).
 //
 // The key is 40 bytes with no padding, so that the compiler copies it in
-// whole words and maps hash and compare it as plain memory. At 38 bytes a
-// copy ended in an overlapping store that the next 8-byte load could not
-// forward from: CanonicalHash took 40 ns instead of 27 on the benchmark
-// machine.
+// whole words and maps hash and compare it as plain memory. Invariant: its
+// size is a multiple of 8, so a copy never ends in an overlapping store
+// that the next 8-byte load cannot forward from (BENCHMARKS.md has the
+// measurement that led here).
 type Key struct {
 	src, dst     [16]byte
 	sport, dport uint16
@@ -145,8 +145,8 @@ func (k Key) Hash(seed uint64) uint64 {
 // CanonicalHash returns k.Canonical() and the Hash(seed) of that
 // canonical key, in one pass: the two addresses are compared as two
 // big-endian words each instead of building the reversed key twice, and
-// the words loaded for the comparison are the ones hashed. It costs about
-// 60% of the two calls and does not allocate. From a packet,
+// the words loaded for the comparison are the ones hashed, so it does
+// less work than the two calls and does not allocate. From a packet,
 // [Packet.CanonicalKeyHash] is faster still.
 func (k Key) CanonicalHash(seed uint64) (c Key, same bool, h uint64) {
 	s0, s1 := binary.BigEndian.Uint64(k.src[0:8]), binary.BigEndian.Uint64(k.src[8:16])
@@ -184,10 +184,9 @@ func (k Key) CanonicalHash(seed uint64) (c Key, same bool, h uint64) {
 //
 // The key is written through c rather than returned because the copies of
 // a 40-byte value the compiler makes on the way cost more than the rest:
-// loads that span two earlier stores defeat store-to-load forwarding. On
-// the benchmark machine this form takes 32 ns, p.Key().CanonicalHash 60
-// and p.Key().Canonical() then Hash 97 (BenchmarkCanonicalHash, each with
-// a key comparison).
+// loads that span two earlier stores defeat store-to-load forwarding.
+// BenchmarkCanonicalHash compares this form with p.Key().CanonicalHash and
+// with Canonical then Hash.
 func (p *Packet) CanonicalKeyHash(seed uint64, c *Key) (same bool, h uint64) {
 	s0, s1 := addrWords(p.Src)
 	d0, d1 := addrWords(p.Dst)
