@@ -42,7 +42,7 @@ func TestFixturesMatchGolden(t *testing.T) {
 			dir := flow.Direction(rng.IntN(2))
 			var d flow.Decision
 			compiled.Evaluate(&p, dir, &d)
-			require.Equal(t, nacl.Evaluate(&acl, &p, dir), d, "rules=%d acl %s %v", n, dir, p)
+			require.Equal(t, nacl.Reference(&acl, &p, dir), d, "rules=%d acl %s %v", n, dir, p)
 			m, ok := set.Match(&p, dir)
 			rm, rok := sg.Reference(groups, res, &p, dir)
 			require.Equal(t, rok, ok, "rules=%d sg %s %v", n, dir, p)

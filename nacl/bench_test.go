@@ -62,7 +62,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		b.Run("golden/"+tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if d := Evaluate(&a, &pkt, flow.Ingress); d.Verdict != tc.want || int(d.RuleNumber) != tc.rule {
+				if d := Reference(&a, &pkt, flow.Ingress); d.Verdict != tc.want || int(d.RuleNumber) != tc.rule {
 					b.Fatalf("got %s by %d, want %s by %d", d.Verdict, d.RuleNumber, tc.want, tc.rule)
 				}
 			}

@@ -64,7 +64,7 @@
 // concurrent use, and evaluates a packet without allocating: it fills a
 // small [flow.Decision] that names the deciding rule by its number and its
 // index, and [Compiled.Describe] or [Compiled.Explain] turn that into
-// words when they are wanted. The function [Evaluate] is the golden model:
+// words when they are wanted. The function [Reference] is the golden model:
 // the same rules evaluated by a plain sort and scan, which tests compare
 // the compiled form against.
 //

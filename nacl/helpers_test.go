@@ -88,7 +88,7 @@ func decide(t testing.TB, a ACL, p flow.Packet, dir flow.Direction) seen {
 	t.Helper()
 	c := mustCompile(t, a)
 	got := evalc(c, &p, dir)
-	want := Evaluate(&a, &p, dir)
+	want := Reference(&a, &p, dir)
 	require.Equal(t, want, got, "compiled and golden disagree on %s (%s)", p.Key(), dir)
 	return see(c, got)
 }

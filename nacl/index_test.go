@@ -24,7 +24,7 @@ func checkGolden(t *rapid.T, a ACL, packets int) {
 	for range packets {
 		p, dir := genPacket(t, &a)
 		got := evalc(c, &p, dir)
-		want := Evaluate(&a, &p, dir)
+		want := Reference(&a, &p, dir)
 		if got != want {
 			t.Fatalf("%s %s:\ncompiled %+v\ngolden   %+v", p.Key(), dir, got, want)
 		}
