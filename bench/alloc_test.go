@@ -2,7 +2,6 @@ package bench
 
 import (
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/pfsim/pfsim/capture"
 	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/allocs"
 )
 
 // TestNoAllocs holds every benchmarked path but churn to zero allocations
@@ -26,7 +26,7 @@ func TestNoAllocs(t *testing.T) {
 		e := newEstablished(t, 1000)
 		now := t0.Add(time.Second)
 		j, bad := 0, 0
-		allocs := testing.AllocsPerRun(runs, func() {
+		n := allocs.Count(runs, func() {
 			if _, ok := e.eval(j, now); !ok {
 				bad++
 			}
@@ -35,22 +35,20 @@ func TestNoAllocs(t *testing.T) {
 			}
 		})
 		assert.Zero(t, bad, "wrong decisions")
-		assert.Zero(t, allocs)
+		assert.Zero(t, n)
 	})
 
 	for _, rules := range []int{20, 1000} {
 		t.Run(fmt.Sprintf("newflow/rules=%d", rules), func(t *testing.T) {
 			nf := newNewFlows(t, rules)
 			bad := 0
-			// Every allocation counts: AllocsPerRun's integer division
-			// would hide a rare one (a slab or index growing).
-			allocs := mallocs(runs, func() {
+			n := allocs.Count(runs, func() {
 				if d := nf.next(); d.Verdict != flow.Allow || d.Conntrack != flow.CTNew {
 					bad++
 				}
 			})
 			assert.Zero(t, bad, "rules=%d: wrong decisions", rules)
-			assert.Zero(t, allocs, "rules=%d", rules)
+			assert.Zero(t, n, "rules=%d", rules)
 		})
 	}
 
@@ -59,13 +57,13 @@ func TestNoAllocs(t *testing.T) {
 		p := dropPacket
 		require.False(t, f.set.Admits(&p, flow.Ingress), "no security group rule may admit the drop packet either")
 		bad := 0
-		allocs := testing.AllocsPerRun(runs, func() {
+		n := allocs.Count(runs, func() {
 			if d := f.cross(&p, flow.Ingress, t0); d.Verdict != flow.Drop || d.RuleNumber != flow.DefaultRuleV4 {
 				bad++
 			}
 		})
 		assert.Zero(t, bad, "wrong decisions")
-		assert.Zero(t, allocs)
+		assert.Zero(t, n)
 	})
 
 	t.Run("decode", func(t *testing.T) {
@@ -73,10 +71,10 @@ func TestNoAllocs(t *testing.T) {
 		d := capture.NewDecoder(layers.LayerTypeEthernet)
 		var p flow.Packet
 		var err error
-		allocs := testing.AllocsPerRun(runs, func() { err = d.Decode(frame, &p) })
+		n := allocs.Count(runs, func() { err = d.Decode(frame, &p) })
 		require.NoError(t, err)
 		assert.Equal(t, uint16(80), p.DstPort)
-		assert.Zero(t, allocs)
+		assert.Zero(t, n)
 	})
 }
 
@@ -88,27 +86,12 @@ func TestChurnAllocs(t *testing.T) {
 	const flows, runs = 20_000, 20_000
 	c := newChurn(t, flows)
 	bad := 0
-	allocs := mallocs(runs, func() {
+	n := allocs.Count(runs, func() {
 		if d := c.next(); d.Verdict != flow.Allow || d.Conntrack != flow.CTNew {
 			bad++
 		}
 	})
 	assert.Zero(t, bad, "wrong decisions")
-	assert.Zero(t, allocs, "allocations in %d packets of steady churn", runs)
+	assert.Zero(t, n, "allocations in %d packets of steady churn", runs)
 	assert.LessOrEqual(t, c.table.Len(), flows+flows/4, "the table stays bounded")
-}
-
-// mallocs runs f n times on one P and returns how many heap allocations
-// the runs made, all of them (testing.AllocsPerRun rounds the average
-// down).
-func mallocs(n int, f func()) uint64 {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	f() // as AllocsPerRun: a first call outside the count
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range n {
-		f()
-	}
-	runtime.ReadMemStats(&after)
-	return after.Mallocs - before.Mallocs
 }

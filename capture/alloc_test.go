@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/allocs"
 )
 
 // TestDecodeNoAllocs: decoding a frame allocates nothing, for each kind of
@@ -27,11 +28,11 @@ func TestDecodeNoAllocs(t *testing.T) {
 	}
 	for name, f := range frames {
 		require.NoError(t, f.d.Decode(f.frame, &p), name)
-		allocs := testing.AllocsPerRun(100, func() {
+		n := allocs.Count(100, func() {
 			if err := f.d.Decode(f.frame, &p); err != nil {
 				t.Fatal(err)
 			}
 		})
-		assert.Zero(t, allocs, "Decode %s", name)
+		assert.Zero(t, n, "Decode %s", name)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/allocs"
 )
 
 // TestNoAllocs enforces the architecture's contract that the fast path
@@ -36,8 +37,8 @@ func TestNoAllocs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var d flow.Decision
-			allocs := testing.AllocsPerRun(100, func() { c.Evaluate(&tt.pkt, tt.dir, &d) })
-			assert.Zero(t, allocs)
+			n := allocs.Count(100, func() { c.Evaluate(&tt.pkt, tt.dir, &d) })
+			assert.Zero(t, n)
 			assert.Equal(t, tt.want, d.Verdict)
 			assert.EqualValues(t, tt.rule, d.RuleNumber)
 		})

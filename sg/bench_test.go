@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/allocs"
 	"github.com/pfsim/pfsim/sg"
 )
 
@@ -127,12 +128,12 @@ func TestNoAllocs(t *testing.T) {
 	}
 	for _, p := range packets {
 		for _, dir := range []flow.Direction{flow.Ingress, flow.Egress} {
-			assert.Zero(t, testing.AllocsPerRun(100, func() { s.Match(&p, dir) }), "Match %v", p)
-			assert.Zero(t, testing.AllocsPerRun(100, func() { s.Untracked(&p, dir) }), "Untracked %v", p)
-			assert.Zero(t, testing.AllocsPerRun(100, func() { s.AnswersUntracked(&p, dir) }), "AnswersUntracked %v", p)
-			assert.Zero(t, testing.AllocsPerRun(100, func() { s.OpenReverse(&p, dir) }), "OpenReverse %v", p)
-			assert.Zero(t, testing.AllocsPerRun(100, func() { s.Admits(&p, dir) }), "Admits %v", p)
-			assert.Zero(t, testing.AllocsPerRun(100, func() { _ = s.Groups() }), "Groups")
+			assert.Zero(t, allocs.Count(100, func() { s.Match(&p, dir) }), "Match %v", p)
+			assert.Zero(t, allocs.Count(100, func() { s.Untracked(&p, dir) }), "Untracked %v", p)
+			assert.Zero(t, allocs.Count(100, func() { s.AnswersUntracked(&p, dir) }), "AnswersUntracked %v", p)
+			assert.Zero(t, allocs.Count(100, func() { s.OpenReverse(&p, dir) }), "OpenReverse %v", p)
+			assert.Zero(t, allocs.Count(100, func() { s.Admits(&p, dir) }), "Admits %v", p)
+			assert.Zero(t, allocs.Count(100, func() { _ = s.Groups() }), "Groups")
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/allocs"
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
 )
@@ -97,7 +98,8 @@ func oneInterface(t testing.TB, addr string, acl nacl.ACL, groups ...sg.Group) *
 		NetworkACLs:    []nacl.ACL{acl},
 		SecurityGroups: groups,
 		Subnets:        []Subnet{{ID: "subnet-t", CIDR: netip.PrefixFrom(a, 24).Masked(), ACL: acl.ID}},
-		Interfaces:     []Interface{{ID: "eni", Subnet: "subnet-t", PrivateIPs: []netip.Addr{a}}},
+		Interfaces: []Interface{{ID: "eni", Subnet: "subnet-t", PrivateIPs: []netip.Addr{a},
+			Tracking: conntrack.Config{SizeHint: 4096}}},
 	}
 	for _, g := range groups {
 		cfg.Interfaces[0].Groups = append(cfg.Interfaces[0].Groups, g.ID)
@@ -364,4 +366,57 @@ func TestPathWords(t *testing.T) {
 	assert.Equal(t, "dropped by network ACL acl-web egress rule 90 (90 deny tcp 1024-65535 198.51.100.0/24); the security groups had let it through without tracking it", after.Why())
 	assert.Equal(t, "allowed by network ACL acl-web egress rule 110 (110 allow tcp 1024-65535 0.0.0.0/0); the security groups had let it through without tracking it",
 		before.Why(), "the old path keeps the old ACL's words")
+}
+
+// TestCrossAllocatesNothing: every kind of packet crosses an interface
+// without allocating once the table is warm: an ACL drop, a drop by the
+// groups, an untracked allow, a new tracked connection and an established
+// packet both ways, and traffic to an AWS service.
+func TestCrossAllocatesNothing(t *testing.T) {
+	const runs = 500
+	acl := nacl.ACL{ID: "acl-t",
+		Ingress: aclRules(t, "100 deny udp 53 0.0.0.0/0", "110 allow -1 0.0.0.0/0"),
+		Egress:  aclRules(t, "100 allow -1 0.0.0.0/0")}
+	v := oneInterface(t, "10.0.1.10", acl, sgWeb)
+	eni, err := v.ENI("eni")
+	require.NoError(t, err)
+	path := Path{Hops: make([]Hop, 0, maxHops)}
+	est := flow.MustParsePacket("tcp 10.0.1.10:40002 > 203.0.113.80:443 [S]")
+	require.NoError(t, eni.Cross(&est, flow.Egress, t0, &path))
+	require.Equal(t, flow.CTNew, path.Final.Conntrack)
+	data, reply := est, est.Reverse()
+	data.Flags, reply.Flags = flow.ACK|flow.PSH, flow.ACK
+
+	tests := []struct {
+		name string
+		pkt  flow.Packet
+		dir  flow.Direction
+		want flow.Verdict
+		ct   flow.CTState
+		new  bool // a new connection each run (the source port changes), in the presized table
+	}{
+		{"acl drop", flow.MustParsePacket("udp 198.51.100.7:5000 > 10.0.1.10:53"), flow.Ingress, flow.Drop, flow.CTNone, false},
+		{"groups drop", flow.MustParsePacket("tcp 192.0.2.7:5000 > 10.0.1.10:8080 [S]"), flow.Ingress, flow.Drop, flow.CTNone, false},
+		{"untracked", flow.MustParsePacket("tcp 192.0.2.7:5000 > 10.0.1.10:80 [S]"), flow.Ingress, flow.Allow, flow.CTUntracked, false},
+		{"new", flow.MustParsePacket("tcp 10.0.1.10:30000 > 203.0.113.80:443 [S]"), flow.Egress, flow.Allow, flow.CTNew, true},
+		{"established out", data, flow.Egress, flow.Allow, flow.CTEstablished, false},
+		{"established in", reply, flow.Ingress, flow.Allow, flow.CTEstablished, false},
+		{"aws service", flow.MustParsePacket("udp 10.0.1.10:5000 > 169.254.169.253:53"), flow.Egress, flow.Allow, flow.CTExempt, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.pkt
+			bad := 0
+			n := allocs.Count(runs, func() {
+				if tt.new {
+					p.SrcPort++
+				}
+				if err := eni.Cross(&p, tt.dir, t0, &path); err != nil || path.Final.Verdict != tt.want || path.Final.Conntrack != tt.ct {
+					bad++
+				}
+			})
+			assert.Zero(t, bad, "wrong decisions: last %s %s", path.Final.Verdict, path.Final.Conntrack)
+			assert.Zero(t, n)
+		})
+	}
 }
