@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"encoding"
 	"errors"
 	"net/netip"
 	"strconv"
@@ -294,6 +295,31 @@ func (d *decoder) change(so *obj, st *state) (Change, bool) {
 	return d.apply(st, ds, false), true
 }
 
+// enum reads field key of eo as one of the values allowed, spelled as
+// their MarshalText spells them (so a file's words are the library's
+// own), whatever its case; ok is false when the field is absent, or wrong
+// and reported.
+func enum[T encoding.TextMarshaler](eo *obj, key string, allowed ...T) (v T, ok bool) {
+	s, vn, present := eo.str(key)
+	if !present {
+		return v, false
+	}
+	w := strings.ToLower(strings.TrimSpace(s))
+	names := make([]string, 0, len(allowed))
+	for _, a := range allowed {
+		b, err := a.MarshalText()
+		if err != nil {
+			continue
+		}
+		if w == string(b) {
+			return a, true
+		}
+		names = append(names, string(b))
+	}
+	eo.fail(key, vn, "want "+strings.Join(names, " or "))
+	return v, false
+}
+
 // expect reads a step's expectation: a short form (allow, drop; connected,
 // refused, timeout) or a mapping.
 func (d *decoder) expect(so *obj, n *yaml.Node, kind StepKind, st *state) *Expect {
@@ -336,42 +362,20 @@ func (d *decoder) expect(so *obj, n *yaml.Node, kind StepKind, st *state) *Expec
 	if eo == nil {
 		return e
 	}
-	word := func(key string, words ...string) (string, *yaml.Node) {
-		v, vn, ok := eo.str(key)
-		if !ok {
-			return "", nil
-		}
-		w := strings.ToLower(strings.TrimSpace(v))
-		for _, x := range words {
-			if w == x {
-				return w, vn
-			}
-		}
-		eo.fail(key, vn, "want "+strings.Join(words, " or "))
-		return "", nil
+	if v, ok := enum(eo, "verdict", flow.Allow, flow.Drop); ok {
+		e.Verdict = v
 	}
-	if v, _ := word("verdict", "allow", "drop"); v != "" {
-		e.Verdict = map[string]flow.Verdict{"allow": flow.Allow, "drop": flow.Drop}[v]
+	if v, ok := enum(eo, "outcome", Connected, Refused, Timeout); ok {
+		e.Outcome = v
 	}
-	if v, _ := word("outcome", "connected", "refused", "timeout"); v != "" {
-		e.Outcome = map[string]Outcome{"connected": Connected, "refused": Refused, "timeout": Timeout}[v]
+	if v, ok := enum(eo, "stage", flow.StageNACL, flow.StageSG); ok {
+		e.Stage = v
 	}
-	stage, _ := word("stage", "nacl", "sg")
-	switch stage {
-	case "nacl":
-		e.Stage = flow.StageNACL
-	case "sg":
-		e.Stage = flow.StageSG
+	if v, ok := enum(eo, "direction", flow.Ingress, flow.Egress); ok {
+		e.Direction = &v
 	}
-	if v, _ := word("direction", "ingress", "egress"); v != "" {
-		dir := flow.Ingress
-		if v == "egress" {
-			dir = flow.Egress
-		}
-		e.Direction = &dir
-	}
-	if v, _ := word("conntrack", "new", "established", "untracked", "exempt"); v != "" {
-		e.Conntrack = map[string]flow.CTState{"new": flow.CTNew, "established": flow.CTEstablished, "untracked": flow.CTUntracked, "exempt": flow.CTExempt}[v]
+	if v, ok := enum(eo, "conntrack", flow.CTNew, flow.CTEstablished, flow.CTUntracked, flow.CTExempt); ok {
+		e.Conntrack = v
 	}
 	if v, vn, ok := eo.str("acl"); ok {
 		if _, known := st.acls[v]; !known {
@@ -426,14 +430,14 @@ func (d *decoder) expect(so *obj, n *yaml.Node, kind StepKind, st *state) *Expec
 			e.Verdict = flow.Allow
 		}
 	}
-	if stage == "sg" {
+	if e.Stage == flow.StageSG {
 		for _, k := range [2]string{"acl", "rule"} {
 			if eo.has(k) {
 				eo.fail(k, eo.val(k), "describes a network ACL's drop, but stage is sg")
 			}
 		}
 	}
-	if e.ACL != "" && ruleNum > 0 && stage != "sg" {
+	if e.ACL != "" && ruleNum > 0 && e.Stage != flow.StageSG {
 		a := st.acls[e.ACL]
 		has := false
 		for _, dir := range directions {

@@ -38,6 +38,23 @@ func (o Outcome) String() string {
 	return "none"
 }
 
+// MarshalText returns the name String gives; it refuses the zero Outcome.
+func (o Outcome) MarshalText() ([]byte, error) {
+	if o < Connected || o > Timeout {
+		return nil, fmt.Errorf("outcome %d: not an outcome", o)
+	}
+	return []byte(o.String()), nil
+}
+
+// UnmarshalText reads "connected", "refused" or "timeout".
+func (o *Outcome) UnmarshalText(b []byte) error {
+	v, err := ParseOutcome(string(b))
+	if err == nil {
+		*o = v
+	}
+	return err
+}
+
 // ParseOutcome reads "connected", "refused" or "timeout".
 func ParseOutcome(s string) (Outcome, error) {
 	for _, o := range []Outcome{Connected, Refused, Timeout} {

@@ -420,3 +420,20 @@ func TestCrossAllocatesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestOutcomeText: an outcome's text reads back; the zero Outcome has
+// none, and a word that names none is refused.
+func TestOutcomeText(t *testing.T) {
+	for _, o := range []Outcome{Connected, Refused, Timeout} {
+		b, err := o.MarshalText()
+		require.NoError(t, err)
+		assert.Equal(t, o.String(), string(b))
+		var back Outcome
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, o, back)
+	}
+	_, err := Outcome(0).MarshalText()
+	assert.Error(t, err)
+	var o Outcome
+	assert.ErrorContains(t, o.UnmarshalText([]byte("hung")), `"hung"`)
+}
