@@ -18,10 +18,16 @@ import (
 // keys, so a probe always meets an empty slot; a slot with fam 0 is empty.
 // The zone of an address is not part of its key.
 type addrIndex struct {
+	// filter has bit k set when some key's low 12 bits are k: most
+	// packets' addresses are in no index, and one bit test says so
+	// without hashing.
+	filter  [filterBits / 64]uint64
 	slots   []addrSlot
 	shift   uint8 // 64 - log2(len(slots))
 	entries []addrEntry
 }
+
+const filterBits = 4096
 
 type addrSlot struct {
 	hi, lo uint64
@@ -67,6 +73,8 @@ func newAddrIndex(m map[netip.Addr]addrEntry) *addrIndex {
 			i = (i + 1) & mask
 		}
 		x.slots[i] = addrSlot{hi: hi, lo: lo, fam: fam, entry: int32(len(x.entries))}
+		k := lo % filterBits
+		x.filter[k/64] |= 1 << (k % 64)
 		x.entries = append(x.entries, e)
 	}
 	return x
@@ -76,7 +84,7 @@ func newAddrIndex(m map[netip.Addr]addrEntry) *addrIndex {
 // allocate.
 func (x *addrIndex) get(a netip.Addr) (addrEntry, bool) {
 	hi, lo, fam := addrKey(a)
-	if fam == 0 {
+	if k := lo % filterBits; fam == 0 || x.filter[k/64]&(1<<(k%64)) == 0 {
 		return addrEntry{}, false
 	}
 	mask := uint64(len(x.slots) - 1)
