@@ -128,7 +128,9 @@ type ifaceState struct {
 	listen map[Port]bool
 }
 
-// New builds a VPC from cfg, or reports every problem it finds.
+// New builds a VPC from cfg, or reports every problem it finds: those of
+// the VPC's own objects ([Config.Validate]) first, then, once those are
+// sound, those of the rules as they compile.
 func New(cfg Config) (*VPC, error) {
 	v := &VPC{stages: map[string]*sg.Stage{}}
 	if err := v.install(cloneConfig(cfg)); err != nil {
@@ -158,6 +160,9 @@ func (v *VPC) Apply(ch Change) error {
 	cfg.NetworkACLs = upsert(cfg.NetworkACLs, ch.NetworkACLs, func(a nacl.ACL) string { return a.ID })
 	cfg.Subnets = upsert(cfg.Subnets, ch.Subnets, func(s Subnet) string { return s.ID })
 	cfg.Interfaces = upsert(cfg.Interfaces, ch.Interfaces, func(i Interface) string { return i.ID })
+	if err := checkChange(ch, cfg); err != nil {
+		return err
+	}
 	return v.installLocked(cfg)
 }
 
@@ -222,6 +227,9 @@ func (v *VPC) installLocked(cfg Config) error {
 
 // build compiles cfg into a state and each interface's rule set.
 func build(cfg Config) (*state, map[string]*sg.Set, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
 	var errs []error
 	fail := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	st := &state{
