@@ -33,7 +33,8 @@
 //	    expect: connected
 //
 // [Parse] (or [Load]) turns such a file into a [File]: typed values of
-// the flow, nacl and sg packages, each with its position in the file. It
+// the flow, nacl, sg and vpc packages, each with its position in the
+// file. It
 // validates everything before returning, so that a runner executes the
 // steps without checking anything again: every field, every reference
 // between declarations, every address, and every step against the VPC as
@@ -99,7 +100,8 @@
 //     (AWS's default quota). listening entries are tcp/PORT or udp/PORT,
 //     PORT 1..65535; a repeated entry is a warning.
 //   - connection_tracking timeouts are whole seconds within AWS's ranges;
-//     an absent one means AWS's default ([Tracking] holds 0).
+//     an absent one means AWS's default (the [conntrack.Config] field
+//     holds 0).
 //
 // Changes:
 //   - Prefix lists, security groups and network ACLs are replaced whole by

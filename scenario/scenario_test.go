@@ -12,9 +12,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 // The three scenarios of the spec (copied from spec/scenarios into
@@ -61,12 +63,17 @@ func TestLoadSeedWebServer(t *testing.T) {
 	assert.True(t, f.NetworkACLs[0].Implicit)
 	assert.Equal(t, nacl.Default("default"), f.NetworkACLs[0].ACL)
 	assert.Len(t, f.NetworkACLs[0].IngressPos, 2)
-	assert.Equal(t, []Subnet{{Pos: Pos{path, 19, 5}, ID: "subnet-public", CIDR: netip.MustParsePrefix("10.0.1.0/24"), ACL: DefaultACL}}, f.Subnets)
+	assert.Equal(t, []Subnet{{Pos: Pos{path, 19, 5}, Subnet: vpc.Subnet{ID: "subnet-public", CIDR: netip.MustParsePrefix("10.0.1.0/24"), ACL: DefaultACL}}}, f.Subnets)
 	assert.Equal(t, []Interface{{
-		Pos: Pos{path, 21, 5}, ID: "eni-web", Subnet: "subnet-public",
-		PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.10")},
-		Groups:     []string{"sg-web"},
-		Listening:  []Listen{{flow.TCP, 80}},
+		Pos: Pos{path, 21, 5},
+		Interface: vpc.Interface{
+			ID: "eni-web", Subnet: "subnet-public",
+			PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.10")},
+			Groups:     []string{"sg-web"},
+			Listening:  []vpc.Port{{Proto: flow.TCP, Port: 80}},
+		},
+		PrivateIPsPos: []Pos{{path, 21, 56}},
+		GroupsPos:     []Pos{{path, 21, 86}},
 	}}, f.Interfaces)
 
 	// The timeline.
@@ -85,7 +92,8 @@ func TestLoadSeedWebServer(t *testing.T) {
 	c := f.Steps[4]
 	assert.Equal(t, StepConnect, c.Kind)
 	assert.Equal(t, 2*time.Second, c.At)
-	assert.Equal(t, Connect{Proto: flow.TCP, Src: netip.MustParseAddr("198.51.100.7"), Dst: netip.MustParseAddr("10.0.1.10"), DstPort: 80}, c.Connect)
+	assert.Equal(t, Connect{Dial: vpc.Dial{Proto: flow.TCP, Src: netip.MustParseAddr("198.51.100.7"), Dst: netip.MustParseAddr("10.0.1.10"), DstPort: 80},
+		Pos: Pos{path, 36, 14}}, c.Connect)
 	assert.Equal(t, Connected, c.Expect.Outcome)
 	assert.Equal(t, Refused, f.Steps[5].Expect.Outcome)
 	assert.Equal(t, Timeout, f.Steps[6].Expect.Outcome)
@@ -441,6 +449,7 @@ interfaces:
 `, func(t *testing.T, f *File) {
 		assert.Len(t, f.NetworkACLs, 2)
 		assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8:aa::/48")}, f.PrefixLists[0].Entries)
+		assert.Equal(t, []Pos{{"ok.yaml", 7, 40}, {"ok.yaml", 7, 54}}, f.PrefixLists[0].EntriesPos)
 	}},
 	{"rules expand one per peer, self names the group", `name: t
 prefix_lists:
@@ -525,11 +534,13 @@ interfaces:
 		i := f.Interfaces[0]
 		assert.Equal(t, []netip.Addr{netip.MustParseAddr("10.0.1.10"), netip.MustParseAddr("10.0.1.11")}, i.PrivateIPs)
 		assert.Equal(t, []netip.Addr{netip.MustParseAddr("2001:db8:1::10")}, i.IPv6Addrs)
-		assert.Equal(t, []Listen{{flow.TCP, 22}, {flow.UDP, 53}}, i.Listening)
+		assert.Equal(t, []vpc.Port{{Proto: flow.TCP, Port: 22}, {Proto: flow.UDP, Port: 53}}, i.Listening)
 		assert.True(t, i.Listens(flow.UDP, 53))
 		assert.False(t, i.Listens(flow.TCP, 53))
 		assert.True(t, i.Has(netip.MustParseAddr("2001:db8:1::10")))
-		assert.Equal(t, Tracking{TCPEstablished: time.Hour, UDPStream: time.Minute, UDP: time.Minute}, i.Tracking)
+		assert.Equal(t, []Pos{{"ok.yaml", 8, 19}, {"ok.yaml", 8, 30}}, i.PrivateIPsPos)
+		assert.Equal(t, []Pos{{"ok.yaml", 9, 22}}, i.IPv6AddrsPos)
+		assert.Equal(t, conntrack.Config{TCPEstablishedTimeout: time.Hour, UDPStreamTimeout: time.Minute, UDPTimeout: time.Minute}, i.Tracking)
 		assert.True(t, f.Subnets[0].Contains(netip.MustParseAddr("2001:db8:1::99")))
 	}},
 	{"changes: patches, replacements, forward references within a change", withSteps(
@@ -559,7 +570,7 @@ interfaces:
 		assert.Equal(t, "subnet-a", a.Subnet)
 		assert.Equal(t, []netip.Addr{netip.MustParseAddr("10.0.1.10")}, a.PrivateIPs)
 		assert.Equal(t, []string{"sg-web", "sg-db"}, a.Groups)
-		assert.Equal(t, []Listen{{flow.TCP, 80}}, a.Listening)
+		assert.Equal(t, []vpc.Port{{Proto: flow.TCP, Port: 80}}, a.Listening)
 		assert.Equal(t, Pos{"ok.yaml", 14, 11}, a.Pos)
 		assert.Equal(t, "acl-b", ch.Subnets[1].ACL)
 		assert.Equal(t, netip.MustParsePrefix("10.0.1.0/24"), ch.Subnets[1].CIDR)
@@ -590,7 +601,7 @@ interfaces:
 		assert.Equal(t, Timeout, f.Steps[2].Expect.Outcome)
 		assert.Equal(t, uint16(50000), f.Steps[2].Connect.SrcPort)
 		assert.Equal(t, Connected, f.Steps[3].Expect.Outcome)
-		assert.Equal(t, Connect{Proto: flow.ICMP, Src: netip.MustParseAddr("10.0.1.10"), Dst: netip.MustParseAddr("198.51.100.7")}, f.Steps[3].Connect)
+		assert.Equal(t, vpc.Dial{Proto: flow.ICMP, Src: netip.MustParseAddr("10.0.1.10"), Dst: netip.MustParseAddr("198.51.100.7")}, f.Steps[3].Connect.Dial)
 	}},
 }
 
@@ -686,12 +697,12 @@ func TestParseConnect(t *testing.T) {
 		err  string
 	}{
 		// Valid forms.
-		{in: "tcp 198.51.100.7 > 10.0.1.10:8080", want: Connect{Proto: flow.TCP, Src: a("198.51.100.7"), Dst: a("10.0.1.10"), DstPort: 8080}},
-		{in: "TCP 198.51.100.7:50000>10.0.1.10:80", want: Connect{Proto: flow.TCP, Src: a("198.51.100.7"), SrcPort: 50000, Dst: a("10.0.1.10"), DstPort: 80}},
-		{in: "tcp [2001:db8::7]:50000 > [2001:db8:1::10]:443", want: Connect{Proto: flow.TCP, Src: a("2001:db8::7"), SrcPort: 50000, Dst: a("2001:db8:1::10"), DstPort: 443}},
-		{in: "tcp 2001:db8::7 > [2001:db8:1::10]:443", want: Connect{Proto: flow.TCP, Src: a("2001:db8::7"), Dst: a("2001:db8:1::10"), DstPort: 443}},
-		{in: "icmp 198.51.100.7 > 10.0.1.10", want: Connect{Proto: flow.ICMP, Src: a("198.51.100.7"), Dst: a("10.0.1.10")}},
-		{in: "icmpv6 2001:db8::7 > [2001:db8:1::10]", want: Connect{Proto: flow.ICMPv6, Src: a("2001:db8::7"), Dst: a("2001:db8:1::10")}},
+		{in: "tcp 198.51.100.7 > 10.0.1.10:8080", want: Connect{Dial: vpc.Dial{Proto: flow.TCP, Src: a("198.51.100.7"), Dst: a("10.0.1.10"), DstPort: 8080}}},
+		{in: "TCP 198.51.100.7:50000>10.0.1.10:80", want: Connect{Dial: vpc.Dial{Proto: flow.TCP, Src: a("198.51.100.7"), SrcPort: 50000, Dst: a("10.0.1.10"), DstPort: 80}}},
+		{in: "tcp [2001:db8::7]:50000 > [2001:db8:1::10]:443", want: Connect{Dial: vpc.Dial{Proto: flow.TCP, Src: a("2001:db8::7"), SrcPort: 50000, Dst: a("2001:db8:1::10"), DstPort: 443}}},
+		{in: "tcp 2001:db8::7 > [2001:db8:1::10]:443", want: Connect{Dial: vpc.Dial{Proto: flow.TCP, Src: a("2001:db8::7"), Dst: a("2001:db8:1::10"), DstPort: 443}}},
+		{in: "icmp 198.51.100.7 > 10.0.1.10", want: Connect{Dial: vpc.Dial{Proto: flow.ICMP, Src: a("198.51.100.7"), Dst: a("10.0.1.10")}}},
+		{in: "icmpv6 2001:db8::7 > [2001:db8:1::10]", want: Connect{Dial: vpc.Dial{Proto: flow.ICMPv6, Src: a("2001:db8::7"), Dst: a("2001:db8:1::10")}}},
 		// Invalid ones.
 		{in: "", err: "want PROTO CLIENT > HOST"},
 		{in: "tcp 1.2.3.4 > 5.6.7.8:80 extra", err: "want PROTO CLIENT > HOST"},

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/pfsim/pfsim/nacl"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 // The VPC as validation walks the timeline: the declarations of the file,
@@ -144,7 +145,7 @@ func (d *decoder) mergeSubnet(st *state, sd *subnetDecl, top bool) Subnet {
 	if old, ok := st.subnets[sd.id]; ok && !top {
 		s = *old
 	} else {
-		s = Subnet{ID: sd.id, ACL: DefaultACL}
+		s = Subnet{Subnet: vpc.Subnet{ID: sd.id, ACL: DefaultACL}}
 		if !sd.hasCIDR {
 			sd.o.missing("cidr_block", "the subnet's IPv4 CIDR, such as 10.0.1.0/24")
 		}
@@ -169,7 +170,7 @@ func (d *decoder) mergeIface(st *state, fd *ifaceDecl, top bool) Interface {
 	if old, ok := st.ifaces[fd.id]; ok && !top {
 		i = *old
 	} else {
-		i = Interface{ID: fd.id}
+		i = Interface{Interface: vpc.Interface{ID: fd.id}}
 		if !fd.hasSubnet && !fd.o.has("subnet") {
 			fd.o.missing("subnet", "the id of the interface's subnet")
 		}
@@ -185,13 +186,17 @@ func (d *decoder) mergeIface(st *state, fd *ifaceDecl, top bool) Interface {
 		i.Subnet = fd.subnet
 	}
 	if fd.hasIPs {
-		i.PrivateIPs = addrsOf(fd.ips)
+		i.PrivateIPs, i.PrivateIPsPos = d.addrsOf(fd.ips)
 	}
 	if fd.hasIP6s {
-		i.IPv6Addrs = addrsOf(fd.ip6s)
+		i.IPv6Addrs, i.IPv6AddrsPos = d.addrsOf(fd.ip6s)
 	}
 	if fd.hasGroups {
-		i.Groups = fd.groups
+		i.Groups, i.GroupsPos = []string{}, []Pos{}
+		for _, g := range fd.groups {
+			i.Groups = append(i.Groups, g.id)
+			i.GroupsPos = append(i.GroupsPos, d.pos(g.n))
+		}
 	}
 	if fd.hasListening {
 		i.Listening = fd.listening
@@ -202,12 +207,13 @@ func (d *decoder) mergeIface(st *state, fd *ifaceDecl, top bool) Interface {
 	return i
 }
 
-func addrsOf(as []addrAt) []netip.Addr {
-	out := make([]netip.Addr, len(as))
+// addrsOf returns the addresses of as and where each is written.
+func (d *decoder) addrsOf(as []addrAt) ([]netip.Addr, []Pos) {
+	out, at := make([]netip.Addr, len(as)), make([]Pos, len(as))
 	for i, a := range as {
-		out[i] = a.a
+		out[i], at[i] = a.a, d.pos(a.n)
 	}
-	return out
+	return out, at
 }
 
 // resolveRefs reports every reference to an id st does not hold.

@@ -206,6 +206,7 @@ func (d *decoder) connect(so *obj, st *state) (Connect, bool) {
 		so.fail("connect", n, err.Error())
 		return Connect{}, false
 	}
+	c.Pos = d.pos(n)
 	return c, d.endpoints(so, "connect", n, st, c.Src, c.Dst)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 // This file decodes the declarations of the VPC (at the top of the file
@@ -117,6 +118,13 @@ type addrAt struct {
 	path string
 }
 
+// idAt is an id in a list, with where it was written.
+type idAt struct {
+	id   string
+	n    *yaml.Node
+	path string
+}
+
 // ifaceDecl is an interface as written: in a change, the fields it names.
 type ifaceDecl struct {
 	o            *obj
@@ -126,11 +134,11 @@ type ifaceDecl struct {
 	ips, ip6s    []addrAt
 	hasIPs       bool
 	hasIP6s      bool
-	groups       []string
+	groups       []idAt
 	hasGroups    bool
-	listening    []Listen
+	listening    []vpc.Port
 	hasListening bool
-	tracking     Tracking
+	tracking     conntrack.Config
 	hasTracking  bool
 }
 
@@ -183,10 +191,11 @@ func (d *decoder) prefixList(n *yaml.Node, path string) *plDecl {
 	}
 	id, idOK := o.id("prefix list")
 	items, _ := o.list("entries")
-	p := &plDecl{o: o, pl: PrefixList{Pos: d.pos(o.n), ID: id}}
+	p := &plDecl{o: o, pl: PrefixList{Pos: d.pos(o.n), PrefixList: vpc.PrefixList{ID: id}}}
 	for i, e := range items {
 		if c, ok := o.prefixValue(o.elem("entries", i), "entries", e, anyFamily, ""); ok {
 			p.pl.Entries = append(p.pl.Entries, c)
+			p.pl.EntriesPos = append(p.pl.EntriesPos, d.pos(e))
 		}
 	}
 	if !idOK {
@@ -585,18 +594,18 @@ func (d *decoder) iface(n *yaml.Node, path string, ds *decls) *ifaceDecl {
 			if !ok {
 				continue
 			}
-			if slices.Contains(f.groups, g) {
+			if slices.ContainsFunc(f.groups, func(x idAt) bool { return x.id == g }) {
 				o.failPath(o.elem("security_groups", i), "security_groups", e, "listed twice")
 				continue
 			}
-			f.groups = append(f.groups, g)
+			f.groups = append(f.groups, idAt{id: g, n: e, path: o.elem("security_groups", i)})
 			ds.refs = append(ds.refs, ref{kind: refGroup, id: g, o: o, key: "security_groups", path: o.elem("security_groups", i), n: e})
 		}
 	}
 
 	if items, ok := o.list("listening"); ok {
 		f.hasListening = true
-		f.listening = []Listen{}
+		f.listening = []vpc.Port{}
 		for i, e := range items {
 			l, ok := listenValue(e)
 			if !ok {
@@ -644,26 +653,26 @@ func (d *decoder) addrList(o *obj, key string, fam family, other string) ([]addr
 }
 
 // listenValue reads "tcp/80" or "udp/53".
-func listenValue(n *yaml.Node) (Listen, bool) {
+func listenValue(n *yaml.Node) (vpc.Port, bool) {
 	if n == nil || n.Kind != yaml.ScalarNode {
-		return Listen{}, false
+		return vpc.Port{}, false
 	}
 	proto, port, found := strings.Cut(strings.TrimSpace(n.Value), "/")
 	if !found {
-		return Listen{}, false
+		return vpc.Port{}, false
 	}
-	var l Listen
+	var l vpc.Port
 	switch strings.ToLower(proto) {
 	case "tcp":
 		l.Proto = flow.TCP
 	case "udp":
 		l.Proto = flow.UDP
 	default:
-		return Listen{}, false
+		return vpc.Port{}, false
 	}
 	v, err := strconv.Atoi(port)
 	if err != nil || v < 1 || v > 65535 {
-		return Listen{}, false
+		return vpc.Port{}, false
 	}
 	l.Port = uint16(v)
 	return l, true
@@ -671,8 +680,8 @@ func listenValue(n *yaml.Node) (Listen, bool) {
 
 // tracking reads connection_tracking (CT-16): whole seconds within AWS's
 // ranges.
-func (d *decoder) tracking(n *yaml.Node, parent *obj) Tracking {
-	var t Tracking
+func (d *decoder) tracking(n *yaml.Node, parent *obj) conntrack.Config {
+	var t conntrack.Config
 	o := d.object(n, parent.field("connection_tracking"), parent.ctx+" connection_tracking", trackingFields)
 	if o == nil {
 		return t
@@ -682,9 +691,9 @@ func (d *decoder) tracking(n *yaml.Node, parent *obj) Tracking {
 		dst    *time.Duration
 		lo, hi time.Duration
 	}{
-		{"tcp_established_timeout", &t.TCPEstablished, conntrack.MinTCPEstablishedTimeout, conntrack.MaxTCPEstablishedTimeout},
-		{"udp_stream_timeout", &t.UDPStream, conntrack.MinUDPStreamTimeout, conntrack.MaxUDPStreamTimeout},
-		{"udp_timeout", &t.UDP, conntrack.MinUDPTimeout, conntrack.MaxUDPTimeout},
+		{"tcp_established_timeout", &t.TCPEstablishedTimeout, conntrack.MinTCPEstablishedTimeout, conntrack.MaxTCPEstablishedTimeout},
+		{"udp_stream_timeout", &t.UDPStreamTimeout, conntrack.MinUDPStreamTimeout, conntrack.MaxUDPStreamTimeout},
+		{"udp_timeout", &t.UDPTimeout, conntrack.MinUDPTimeout, conntrack.MaxUDPTimeout},
 	} {
 		v, vn, ok := o.integer(f.key)
 		if !ok {
