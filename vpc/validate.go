@@ -300,31 +300,38 @@ func (k *checker) model(c *Config) {
 			}
 		}
 	}
-	groups := map[string]bool{}
+	groups := make(map[string]bool, len(c.SecurityGroups))
 	for _, g := range c.SecurityGroups {
 		groups[g.ID] = true
 	}
-	acls := map[string]bool{DefaultACL: true}
+	acls := make(map[string]bool, len(c.NetworkACLs)+1)
+	acls[DefaultACL] = true
 	for _, a := range c.NetworkACLs {
 		acls[a.ID] = true
 	}
 
-	subnets := map[string]*subnetBlocks{}
-	var earlier []*subnetBlocks
+	subnets := make(map[string]*subnetBlocks, len(c.Subnets))
+	list := make([]Subnet, 0, len(c.Subnets))
+	blocks := make([]*subnetBlocks, 0, len(c.Subnets))
 	for _, s := range c.Subnets {
 		if s.ID == "" || subnets[s.ID] != nil {
 			continue
 		}
-		b := k.subnet(s, vpcBlock, earlier)
+		b := blocksOf(s)
+		subnets[s.ID] = b
+		list, blocks = append(list, s), append(blocks, b)
+	}
+	over4 := overlapping(blocks, func(b *subnetBlocks) netip.Prefix { return b.v4 })
+	over6 := overlapping(blocks, func(b *subnetBlocks) netip.Prefix { return b.v6 })
+	for i, s := range list {
+		k.subnet(s, blocks, i, vpcBlock, over4[i], over6[i])
 		if acl := cmp.Or(s.ACL, DefaultACL); !acls[acl] {
 			k.fail(KindSubnet, s.ID, FieldNetworkACL, -1, acl, because(ErrNotFound, "no such network ACL"))
 		}
-		subnets[s.ID] = b
-		earlier = append(earlier, b)
 	}
 
-	seen := map[string]bool{}
-	owner := map[netip.Addr]string{}
+	seen := make(map[string]bool, len(c.Interfaces))
+	owner := make(map[netip.Addr]string, len(c.Interfaces))
 	for _, itf := range c.Interfaces {
 		if itf.ID == "" || seen[itf.ID] {
 			continue
@@ -350,46 +357,93 @@ func (k *checker) vpcBlock(p netip.Prefix) netip.Prefix {
 	return p.Masked()
 }
 
-// subnet checks one subnet's blocks against the VPC's and the earlier
-// subnets' blocks, and returns them.
-func (k *checker) subnet(s Subnet, vpcBlock netip.Prefix, earlier []*subnetBlocks) *subnetBlocks {
+// blocksOf returns s's blocks, host bits cleared; one that is absent,
+// invalid or of the wrong family is the zero Prefix.
+func blocksOf(s Subnet) *subnetBlocks {
 	b := &subnetBlocks{id: s.ID, has6: s.IPv6CIDR != (netip.Prefix{})}
+	if p := s.CIDR; p.IsValid() && p.Addr().Is4() {
+		b.v4 = p.Masked()
+	}
+	if p := s.IPv6CIDR; p.IsValid() && p.Addr().Is6() && !p.Addr().Is4In6() {
+		b.v6 = p.Masked()
+	}
+	return b
+}
+
+// overlapping returns, for each block of one family (picked by block) that
+// overlaps blocks listed before it, the indexes of those, in order.
+//
+// Two prefixes overlap only when one contains the other. Sorted by
+// address, wider first, the blocks that contain a block are exactly those
+// left on a stack of nested blocks that contain its first address, so the
+// check costs O(n log n) plus the overlaps found, not O(n²): a scenario
+// checks its whole VPC at every change.
+func overlapping(blocks []*subnetBlocks, block func(*subnetBlocks) netip.Prefix) map[int][]int {
+	var order []int
+	for i, b := range blocks {
+		if block(b).IsValid() {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		p, q := block(blocks[i]), block(blocks[j])
+		if c := p.Addr().Compare(q.Addr()); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.Bits(), q.Bits())
+	})
+	out := map[int][]int{}
+	var stack []int
+	for _, i := range order {
+		p := block(blocks[i])
+		for len(stack) > 0 && !block(blocks[stack[len(stack)-1]]).Contains(p.Addr()) {
+			stack = stack[:len(stack)-1]
+		}
+		for _, j := range stack {
+			later, earlier := max(i, j), min(i, j)
+			out[later] = append(out[later], earlier)
+		}
+		stack = append(stack, i)
+	}
+	for _, earlier := range out {
+		slices.Sort(earlier)
+	}
+	return out
+}
+
+// subnet reports the problems of the blocks of s, which is list[i]; over4
+// and over6 index the subnets listed before it whose blocks overlap its
+// own.
+func (k *checker) subnet(s Subnet, list []*subnetBlocks, i int, vpcBlock netip.Prefix, over4, over6 []int) {
+	b := list[i]
 	fail := func(field string, p netip.Prefix, err error) {
 		k.fail(KindSubnet, s.ID, field, -1, prefixText(p), err)
 	}
-	if p := s.CIDR; !p.IsValid() || !p.Addr().Is4() {
-		fail(FieldCIDRBlock, p, because(ErrInvalid, "want an IPv4 CIDR such as 10.0.1.0/24: every subnet has one"))
+	if !b.v4.IsValid() {
+		fail(FieldCIDRBlock, s.CIDR, because(ErrInvalid, "want an IPv4 CIDR such as 10.0.1.0/24: every subnet has one"))
 	} else {
-		b.v4 = p.Masked()
-		if p.Bits() < widestIPv4 || p.Bits() > narrowestIPv4 {
+		if b.v4.Bits() < widestIPv4 || b.v4.Bits() > narrowestIPv4 {
 			fail(FieldCIDRBlock, b.v4, because(ErrBlockSize, "a subnet's IPv4 block is /16 to /28"))
 		}
 		if vpcBlock.IsValid() && (b.v4.Bits() < vpcBlock.Bits() || !vpcBlock.Contains(b.v4.Addr())) {
 			fail(FieldCIDRBlock, b.v4, because(ErrOutsideVPC, "not in the VPC's cidr_block %s", vpcBlock))
 		}
-		for _, o := range earlier {
-			if o.v4.IsValid() && o.v4.Overlaps(b.v4) {
-				fail(FieldCIDRBlock, b.v4, because(ErrOverlap, "overlaps subnet %s's cidr_block %s", o.id, o.v4))
-			}
+		for _, j := range over4 {
+			fail(FieldCIDRBlock, b.v4, because(ErrOverlap, "overlaps subnet %s's cidr_block %s", list[j].id, list[j].v4))
 		}
 	}
-	if !b.has6 {
-		return b
-	}
-	if p := s.IPv6CIDR; !p.IsValid() || !p.Addr().Is6() || p.Addr().Is4In6() {
-		fail(FieldIPv6CIDRBlock, p, because(ErrInvalid, "want an IPv6 CIDR"))
-		return b
-	}
-	b.v6 = s.IPv6CIDR.Masked()
-	if b.v6.Bits() != subnetIPv6 {
-		fail(FieldIPv6CIDRBlock, b.v6, because(ErrBlockSize, "a subnet's IPv6 block is a /64"))
-	}
-	for _, o := range earlier {
-		if o.v6.IsValid() && o.v6.Overlaps(b.v6) {
-			fail(FieldIPv6CIDRBlock, b.v6, because(ErrOverlap, "overlaps subnet %s's ipv6_cidr_block %s", o.id, o.v6))
+	switch {
+	case !b.has6:
+	case !b.v6.IsValid():
+		fail(FieldIPv6CIDRBlock, s.IPv6CIDR, because(ErrInvalid, "want an IPv6 CIDR"))
+	default:
+		if b.v6.Bits() != subnetIPv6 {
+			fail(FieldIPv6CIDRBlock, b.v6, because(ErrBlockSize, "a subnet's IPv6 block is a /64"))
+		}
+		for _, j := range over6 {
+			fail(FieldIPv6CIDRBlock, b.v6, because(ErrOverlap, "overlaps subnet %s's ipv6_cidr_block %s", list[j].id, list[j].v6))
 		}
 	}
-	return b
 }
 
 // iface checks one interface; owner maps the addresses of the interfaces

@@ -3,12 +3,15 @@ package vpc
 import (
 	"errors"
 	"net/netip"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
@@ -335,4 +338,33 @@ func TestApplyValidChange(t *testing.T) {
 		Interfaces: []Interface{{ID: "eni-web2", Subnet: "subnet-v6", PrivateIPs: addrs("10.0.4.4"), IPv6Addrs: addrs("2001:db8:4::4"), Groups: []string{"sg-other"}}},
 	}))
 	assert.Equal(t, "subnet-v6", v.Config().Interfaces[1].Subnet)
+}
+
+// The sorted sweep that finds overlapping subnet blocks agrees with the
+// plain pairwise check, its golden model, on random blocks: nested,
+// repeated, disjoint and absent ones.
+func TestOverlappingMatchesPairwise(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var blocks []*subnetBlocks
+		for i := range rapid.IntRange(0, 12).Draw(t, "n") {
+			a := netip.AddrFrom4([4]byte{10, 0, byte(rapid.IntRange(0, 7).Draw(t, "c")), byte(rapid.IntRange(0, 255).Draw(t, "d"))})
+			p := netip.PrefixFrom(a, rapid.IntRange(20, 28).Draw(t, "bits")).Masked()
+			if rapid.IntRange(0, 9).Draw(t, "absent") == 0 {
+				p = netip.Prefix{}
+			}
+			blocks = append(blocks, &subnetBlocks{id: strconv.Itoa(i), v4: p})
+		}
+		want := map[int][]int{}
+		for i, b := range blocks {
+			for j, o := range blocks[:i] {
+				if b.v4.IsValid() && o.v4.IsValid() && b.v4.Overlaps(o.v4) {
+					want[i] = append(want[i], j)
+				}
+			}
+		}
+		got := overlapping(blocks, func(b *subnetBlocks) netip.Prefix { return b.v4 })
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("sweep %v, pairwise %v", got, want)
+		}
+	})
 }
