@@ -33,7 +33,8 @@
 //	    expect: connected
 //
 // [Parse] (or [Load]) turns such a file into a [File]: typed values of
-// the flow, nacl and sg packages, each with its position in the file. It
+// the flow, nacl, sg and vpc packages, each with its position in the
+// file. It
 // validates everything before returning, so that a runner executes the
 // steps without checking anything again: every field, every reference
 // between declarations, every address, and every step against the VPC as
@@ -44,8 +45,12 @@
 //
 // Rule-level checks of security groups and network ACLs are those of
 // [sg.Group.Validate] and [nacl.ACL.Validate], reported at the field they
-// name; this package adds what the format asks beyond them (required
-// fields, fields a protocol must not have, peers, references).
+// name. What AWS enforces about subnets, interfaces and prefix lists, and
+// the references between subnets, ACLs, groups and interfaces, is checked
+// by the VPC model, [vpc.Config.Validate], on the VPC as the file (or a
+// change) leaves it; each [*vpc.ConfigError] is reported at the value it
+// names. This package adds what the format asks beyond them (required
+// fields, fields a protocol must not have, peers, references of rules).
 // What pfsim accepts but AWS would change or object to is a [Warning].
 //
 // # Choices where the format is silent
@@ -89,17 +94,28 @@
 //     modified default ACL, NACL-24).
 //
 // Subnets and interfaces:
-//   - A subnet's cidr_block (IPv4) is required; subnets must not overlap,
-//     as in AWS. Block sizes are not checked.
+//   - A subnet's cidr_block (IPv4, /16 to /28) is required; an
+//     ipv6_cidr_block is a /64; no two subnets' blocks overlap, in either
+//     family. These are AWS's rules (Subnet sizing), checked by the VPC
+//     model.
 //   - private_ips holds 1 or more IPv4 addresses, ipv6_addresses IPv6 ones
-//     (only in a subnet with an ipv6_cidr_block). An address must lie in
-//     its subnet's block, must not be one AWS reserves there (the first
-//     four and the last of the block) and must not be another interface's.
+//     (only in a subnet with an ipv6_cidr_block), each listed once. An
+//     address must lie in its subnet's block, must not be one AWS reserves
+//     there (the first four and the last of the block, in either family:
+//     see [vpc.Reserved]) and must not be another interface's.
 //   - security_groups holds 1..16 distinct ids; more than 5 is a warning
 //     (AWS's default quota). listening entries are tcp/PORT or udp/PORT,
 //     PORT 1..65535; a repeated entry is a warning.
+//   - A problem between two subnets or two interfaces (overlapping blocks,
+//     an address both claim) is reported at the later one in the file; in
+//     a change, at the one whose blocks or addresses the change gives (one
+//     the change only re-associates counts as untouched). An address that
+//     no longer fits after a change of its subnet's block is reported at
+//     that block, and one that no longer fits after its interface moved,
+//     at the interface's subnet field.
 //   - connection_tracking timeouts are whole seconds within AWS's ranges;
-//     an absent one means AWS's default ([Tracking] holds 0).
+//     an absent one means AWS's default (the [conntrack.Config] field
+//     holds 0).
 //
 // Changes:
 //   - Prefix lists, security groups and network ACLs are replaced whole by

@@ -2,7 +2,7 @@ package scenario
 
 import (
 	"net/netip"
-	"strconv"
+	"slices"
 	"time"
 
 	"github.com/pfsim/pfsim/flow"
@@ -45,16 +45,16 @@ type File struct {
 // every subnet that names none.
 const DefaultACL = "default"
 
-// PrefixList is a managed prefix list: a named set of CIDRs that security
-// group rules name in prefix_list_ids.
+// PrefixList is a declared managed prefix list: the VPC model's
+// [vpc.PrefixList] (its id and its CIDRs, IPv4 and IPv6 mixed, host bits
+// cleared) and where it is written.
 type PrefixList struct {
 	// Pos is where the list is declared.
 	Pos Pos
-	// ID is the list's id, e.g. "pl-office".
-	ID string
-	// Entries are the list's CIDRs, IPv4 and IPv6 mixed, host bits
-	// cleared.
-	Entries []netip.Prefix
+	vpc.PrefixList
+	// EntriesPos says where each of Entries is written; as long as
+	// Entries.
+	EntriesPos []Pos
 }
 
 // SecurityGroup is a declared security group. Each rule of the file is
@@ -97,19 +97,14 @@ type NetworkACL struct {
 	Implicit bool
 }
 
-// Subnet is a subnet with its network ACL association.
+// Subnet is a subnet: the VPC model's [vpc.Subnet] (its id, its blocks
+// with host bits cleared, and its network ACL: [DefaultACL] unless the
+// file names another) and where it is written.
 type Subnet struct {
 	// Pos is where the subnet is declared (for a subnet changed by a
 	// step, where that change is written).
 	Pos Pos
-	// ID is the subnet's id.
-	ID string
-	// CIDR is the subnet's IPv4 block; IPv6CIDR its IPv6 block, or the
-	// zero Prefix when it has none. Host bits are cleared.
-	CIDR, IPv6CIDR netip.Prefix
-	// ACL is the id of the associated network ACL: [DefaultACL] unless
-	// the file names another.
-	ACL string
+	vpc.Subnet
 }
 
 // Contains reports whether a lies in one of the subnet's blocks.
@@ -117,74 +112,33 @@ func (s *Subnet) Contains(a netip.Addr) bool {
 	return s.CIDR.Contains(a) || (s.IPv6CIDR.IsValid() && s.IPv6CIDR.Contains(a))
 }
 
-// Interface is a network interface (ENI): its subnet, addresses, security
-// groups, what the host answers, and its connection-tracking timeouts.
+// Interface is a network interface (ENI): the VPC model's
+// [vpc.Interface] (its subnet, addresses, security groups, what the host
+// answers, its connection-tracking timeouts) and where it is written.
+//
+// PrivateIPs holds at least one IPv4 address, the primary first;
+// IPv6Addrs the IPv6 addresses, maybe none; Groups the ids of 1..16
+// security groups in the file's order. A Tracking timeout left at zero
+// means AWS's default; a set one is within AWS's range (CT-16).
 type Interface struct {
 	// Pos is where the interface is declared (for an interface changed by
 	// a step, where that change is written).
 	Pos Pos
-	// ID is the interface's id; Subnet the id of its subnet.
-	ID, Subnet string
-	// PrivateIPs holds the IPv4 addresses, the primary one first; at
-	// least one. IPv6Addrs holds the IPv6 addresses, maybe none.
-	PrivateIPs, IPv6Addrs []netip.Addr
-	// Groups holds the ids of the 1..16 security groups, in the file's
-	// order.
-	Groups []string
-	// Listening lists what the host answers; a connect to anything else
-	// is refused.
-	Listening []Listen
-	// Tracking holds the connection-tracking timeouts set for this
-	// interface.
-	Tracking Tracking
+	vpc.Interface
+	// PrivateIPsPos, IPv6AddrsPos and GroupsPos say where each element of
+	// PrivateIPs, IPv6Addrs and Groups is written (in the declaration or
+	// change that last gave the list); as long as those slices.
+	PrivateIPsPos, IPv6AddrsPos, GroupsPos []Pos
 }
 
 // Has reports whether a is one of the interface's addresses.
 func (i *Interface) Has(a netip.Addr) bool {
-	for _, b := range i.PrivateIPs {
-		if a == b {
-			return true
-		}
-	}
-	for _, b := range i.IPv6Addrs {
-		if a == b {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(i.PrivateIPs, a) || slices.Contains(i.IPv6Addrs, a)
 }
 
 // Listens reports whether the host listens on port of protocol p.
 func (i *Interface) Listens(p flow.Proto, port uint16) bool {
-	for _, l := range i.Listening {
-		if l.Proto == p && l.Port == port {
-			return true
-		}
-	}
-	return false
-}
-
-// Listen is one entry of an interface's listening list, e.g. tcp/80.
-type Listen struct {
-	// Proto is flow.TCP or flow.UDP.
-	Proto flow.Proto
-	// Port is 1..65535.
-	Port uint16
-}
-
-// String returns the entry as written: "tcp/80".
-func (l Listen) String() string { return l.Proto.String() + "/" + strconv.Itoa(int(l.Port)) }
-
-// Tracking is an interface's connection-tracking specification (AWS's
-// ConnectionTrackingSpecification, CT-16). A zero field means AWS's
-// default; a set one is within AWS's range.
-type Tracking struct {
-	// TCPEstablished is tcp_established_timeout: 60s..432000s.
-	TCPEstablished time.Duration
-	// UDPStream is udp_stream_timeout: 60s..180s.
-	UDPStream time.Duration
-	// UDP is udp_timeout: 30s..60s.
-	UDP time.Duration
+	return slices.Contains(i.Listening, vpc.Port{Proto: p, Port: port})
 }
 
 // StepKind says what a step does.
@@ -237,18 +191,19 @@ type Step struct {
 	Expect *Expect
 }
 
-// Connect is a connection attempt: a TCP handshake or a ping.
+// Connect is a connection attempt, a TCP handshake or a ping: the VPC
+// model's [vpc.Dial] and where its text is written.
+//
+// Proto is flow.TCP, flow.ICMP (IPv4 addresses) or flow.ICMPv6 (IPv6
+// addresses); Src is the client, Dst the host it connects to, both of one
+// family. SrcPort is the client's port, 1..65535, or 0 to let the runner
+// pick one from the Linux range 32768–60999; always 0 for ICMP. DstPort
+// is the port connected to, 1..65535; 0 for ICMP.
 type Connect struct {
-	// Proto is flow.TCP, flow.ICMP (IPv4 addresses) or flow.ICMPv6 (IPv6
-	// addresses).
-	Proto flow.Proto
-	// Src is the client, Dst the host it connects to; both of one family.
-	Src, Dst netip.Addr
-	// SrcPort is the client's port, 1..65535, or 0 to let the runner pick
-	// one from the Linux range 32768–60999. Always 0 for ICMP.
-	SrcPort uint16
-	// DstPort is the port connected to, 1..65535; 0 for ICMP.
-	DstPort uint16
+	vpc.Dial
+	// Pos is where the connect text is written; the zero Pos for one
+	// that [ParseConnect] read.
+	Pos Pos
 }
 
 // String renders the connect as written: "tcp 198.51.100.7 > 10.0.1.10:80".

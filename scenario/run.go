@@ -123,8 +123,7 @@ func RunWith(f *File, o Options) (*Report, error) {
 				res.Failures = checkPacket(st.Expect, &path)
 			}
 		case StepConnect:
-			c := st.Connect
-			a, err := v.Connect(vpc.Dial{Proto: c.Proto, Src: c.Src, SrcPort: c.SrcPort, Dst: c.Dst, DstPort: c.DstPort}, res.Now)
+			a, err := v.Connect(st.Connect.Dial, res.Now)
 			if err != nil {
 				res.Err = err
 				continue
@@ -154,7 +153,7 @@ func Config(f *File) vpc.Config {
 func change(c *Change) vpc.Change {
 	var out vpc.Change
 	for _, p := range c.PrefixLists {
-		out.PrefixLists = append(out.PrefixLists, vpc.PrefixList{ID: p.ID, Entries: p.Entries})
+		out.PrefixLists = append(out.PrefixLists, p.PrefixList)
 	}
 	for _, g := range c.SecurityGroups {
 		out.SecurityGroups = append(out.SecurityGroups, g.Group)
@@ -163,16 +162,10 @@ func change(c *Change) vpc.Change {
 		out.NetworkACLs = append(out.NetworkACLs, a.ACL)
 	}
 	for _, s := range c.Subnets {
-		out.Subnets = append(out.Subnets, vpc.Subnet{ID: s.ID, CIDR: s.CIDR, IPv6CIDR: s.IPv6CIDR, ACL: s.ACL})
+		out.Subnets = append(out.Subnets, s.Subnet)
 	}
 	for _, i := range c.Interfaces {
-		itf := vpc.Interface{ID: i.ID, Subnet: i.Subnet, PrivateIPs: i.PrivateIPs, IPv6Addrs: i.IPv6Addrs, Groups: i.Groups,
-			Tracking: conntrack.Config{TCPEstablishedTimeout: i.Tracking.TCPEstablished,
-				UDPTimeout: i.Tracking.UDP, UDPStreamTimeout: i.Tracking.UDPStream}}
-		for _, l := range i.Listening {
-			itf.Listening = append(itf.Listening, vpc.Port{Proto: l.Proto, Port: l.Port})
-		}
-		out.Interfaces = append(out.Interfaces, itf)
+		out.Interfaces = append(out.Interfaces, i.Interface)
 	}
 	return out
 }

@@ -12,9 +12,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 // The three scenarios of the spec (copied from spec/scenarios into
@@ -61,12 +63,17 @@ func TestLoadSeedWebServer(t *testing.T) {
 	assert.True(t, f.NetworkACLs[0].Implicit)
 	assert.Equal(t, nacl.Default("default"), f.NetworkACLs[0].ACL)
 	assert.Len(t, f.NetworkACLs[0].IngressPos, 2)
-	assert.Equal(t, []Subnet{{Pos: Pos{path, 19, 5}, ID: "subnet-public", CIDR: netip.MustParsePrefix("10.0.1.0/24"), ACL: DefaultACL}}, f.Subnets)
+	assert.Equal(t, []Subnet{{Pos: Pos{path, 19, 5}, Subnet: vpc.Subnet{ID: "subnet-public", CIDR: netip.MustParsePrefix("10.0.1.0/24"), ACL: DefaultACL}}}, f.Subnets)
 	assert.Equal(t, []Interface{{
-		Pos: Pos{path, 21, 5}, ID: "eni-web", Subnet: "subnet-public",
-		PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.10")},
-		Groups:     []string{"sg-web"},
-		Listening:  []Listen{{flow.TCP, 80}},
+		Pos: Pos{path, 21, 5},
+		Interface: vpc.Interface{
+			ID: "eni-web", Subnet: "subnet-public",
+			PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.10")},
+			Groups:     []string{"sg-web"},
+			Listening:  []vpc.Port{{Proto: flow.TCP, Port: 80}},
+		},
+		PrivateIPsPos: []Pos{{path, 21, 56}},
+		GroupsPos:     []Pos{{path, 21, 86}},
 	}}, f.Interfaces)
 
 	// The timeline.
@@ -85,7 +92,8 @@ func TestLoadSeedWebServer(t *testing.T) {
 	c := f.Steps[4]
 	assert.Equal(t, StepConnect, c.Kind)
 	assert.Equal(t, 2*time.Second, c.At)
-	assert.Equal(t, Connect{Proto: flow.TCP, Src: netip.MustParseAddr("198.51.100.7"), Dst: netip.MustParseAddr("10.0.1.10"), DstPort: 80}, c.Connect)
+	assert.Equal(t, Connect{Dial: vpc.Dial{Proto: flow.TCP, Src: netip.MustParseAddr("198.51.100.7"), Dst: netip.MustParseAddr("10.0.1.10"), DstPort: 80},
+		Pos: Pos{path, 36, 14}}, c.Connect)
 	assert.Equal(t, Connected, c.Expect.Outcome)
 	assert.Equal(t, Refused, f.Steps[5].Expect.Outcome)
 	assert.Equal(t, Timeout, f.Steps[6].Expect.Outcome)
@@ -295,6 +303,17 @@ var errCases = []errCase{
 	{name: "address is a cidr", doc: iface(`{id: eni-b, subnet: subnet-a, private_ips: [10.0.1.11/32], security_groups: [sg-web]}`), at: "10.0.1.11/32", msg: []string{"private_ips 10.0.1.11/32", "not a CIDR"}},
 	{name: "no private_ips", doc: iface(`{id: eni-b, subnet: subnet-a, private_ips: [], security_groups: [sg-web]}`), at: "[]", msg: []string{"private_ips", "at least one"}},
 	{name: "ipv6 without a subnet block", doc: iface(`{id: eni-b, subnet: subnet-a, private_ips: [10.0.1.11], ipv6_addresses: ["2001:db8::11"], security_groups: [sg-web]}`), at: `"2001`, msg: []string{"ipv6_addresses 2001:db8::11", "subnet subnet-a has no ipv6_cidr_block"}},
+	{name: "address of the VPC router", doc: strings.Replace(iface("{id: eni-b, subnet: web, private_ips: [10.0.1.1], security_groups: [sg-web]}"), "subnet-a", "web", 2), at: "10.0.1.1]",
+		msg: []string{"interface eni-b: private_ips 10.0.1.1: reserved by AWS in subnet web (10.0.1.0/24): the VPC router (base + 1)"}, field: "interfaces[1].private_ips[0]"},
+	{name: "ipv6 address reserved", doc: strings.Replace(iface(`{id: eni-b, subnet: subnet-a, private_ips: [10.0.1.11], ipv6_addresses: ["2001:db8:1::1"], security_groups: [sg-web]}`), "10.0.1.0/24}", `10.0.1.0/24, ipv6_cidr_block: "2001:db8:1::/64"}`, 1),
+		at: `"2001:db8:1::1"`, msg: []string{"ipv6_addresses 2001:db8:1::1: reserved by AWS in subnet subnet-a (2001:db8:1::/64): the VPC router (base + 1)"}, field: "interfaces[1].ipv6_addresses[0]"},
+	{name: "subnet narrower than /28", doc: "name: t\nsubnets:\n  - {id: subnet-a, cidr_block: 10.0.1.0/29}\n", at: "10.0.1.0/29",
+		msg: []string{"subnet subnet-a: cidr_block 10.0.1.0/29: a subnet's IPv4 block is /16 to /28"}, field: "subnets[0].cidr_block"},
+	{name: "subnet wider than /16", doc: "name: t\nsubnets:\n  - {id: subnet-a, cidr_block: 10.0.0.0/15}\n", at: "10.0.0.0/15", msg: []string{"cidr_block 10.0.0.0/15", "/16 to /28"}},
+	{name: "subnet ipv6 block not a /64", doc: "name: t\nsubnets:\n  - {id: subnet-a, cidr_block: 10.0.1.0/24, ipv6_cidr_block: \"2001:db8:1::/56\"}\n", at: `"2001`,
+		msg: []string{"subnet subnet-a: ipv6_cidr_block 2001:db8:1::/56: a subnet's IPv6 block is a /64"}, field: "subnets[0].ipv6_cidr_block"},
+	{name: "subnet ipv6 blocks overlap", doc: "name: t\nsubnets:\n  - {id: subnet-a, cidr_block: 10.0.1.0/24, ipv6_cidr_block: \"2001:db8:1::/64\"}\n  - {id: subnet-b, cidr_block: 10.0.2.0/24, ipv6_cidr_block: \"2001:db8:1::/64\"}\n",
+		at: `10.0.2.0/24, ipv6_cidr_block: ^"2001`, msg: []string{"subnet subnet-b: ipv6_cidr_block 2001:db8:1::/64: overlaps subnet subnet-a's ipv6_cidr_block 2001:db8:1::/64"}},
 	{name: "listening entry", doc: iface(`{id: eni-b, subnet: subnet-a, private_ips: [10.0.1.11], security_groups: [sg-web], listening: [tcp/80, http]}`), at: "http", msg: []string{"listening http", "tcp/80"}},
 	{name: "listening port 0", doc: iface(`{id: eni-b, subnet: subnet-a, private_ips: [10.0.1.11], security_groups: [sg-web], listening: [udp/0]}`), at: "udp/0", msg: []string{"listening udp/0"}},
 	{name: "tcp_established_timeout", doc: iface(`{id: eni-b, subnet: subnet-a, private_ips: [10.0.1.11], security_groups: [sg-web], connection_tracking: {tcp_established_timeout: 59}}`), at: "59", msg: []string{"tcp_established_timeout 59", "60..432000"}, field: "interfaces[1].connection_tracking.tcp_established_timeout"},
@@ -352,6 +371,18 @@ var errCases = []errCase{
 	{name: "change bad rule", doc: withSteps("  - at: 1s", "    change: {network_acls: [{id: default, ingress: [{rule_no: 40000, action: allow, protocol: \"-1\", cidr_block: 0.0.0.0/0}]}]}"), at: "40000", msg: []string{"nacl default ingress rule_no 40000: must be 1..32766"}, field: "steps[0].change.network_acls[0].ingress[0].rule_no"},
 	{name: "change not a mapping", doc: withSteps("  - at: 1s", "    change: [x]"), at: "[x]", msg: []string{"change", "want a mapping"}},
 	{name: "change unknown kind", doc: withSteps("  - at: 1s", "    change: {routes: []}"), at: "routes", msg: []string{`unknown field "routes"`}},
+	{name: "change adds a subnet that overlaps one it re-associates", doc: withSteps("  - at: 1s", "    change: {subnets: [{id: subnet-b, cidr_block: 10.0.1.128/25}, {id: subnet-a, network_acl: default}]}"),
+		at: "10.0.1.128/25", msg: []string{"subnet subnet-b: cidr_block 10.0.1.128/25: overlaps subnet subnet-a's cidr_block 10.0.1.0/24"}, field: "steps[0].change.subnets[0].cidr_block"},
+	{name: "change widens a subnet over one declared after it", doc: strings.Replace(head, "interfaces:\n", "  - {id: subnet-b, cidr_block: 10.0.2.0/24}\ninterfaces:\n", 1) + "steps:\n  - at: 1s\n    change: {subnets: [{id: subnet-a, cidr_block: 10.0.0.0/22}]}\n",
+		at: "10.0.0.0/22", msg: []string{"subnet subnet-a: cidr_block 10.0.0.0/22: overlaps subnet subnet-b's cidr_block 10.0.2.0/24"}},
+	{name: "change adds an interface on the address of one it patches", doc: withSteps("  - at: 1s", "    change: {interfaces: [{id: eni-c, subnet: subnet-a, private_ips: [10.0.1.10], security_groups: [sg-web]}, {id: eni-a, security_groups: [sg-web]}]}"),
+		at: "eni-c, subnet: subnet-a, private_ips: [^10.0.1.10", msg: []string{"interface eni-c: private_ips 10.0.1.10: already an address of interface eni-a"}},
+	{name: "change moves an interface onto a reserved address", doc: withSteps("  - at: 1s", "    change: {interfaces: [{id: eni-a, private_ips: [10.0.1.3]}]}"),
+		at: "10.0.1.3", msg: []string{"private_ips 10.0.1.3: reserved by AWS in subnet subnet-a (10.0.1.0/24): reserved for future use (base + 3)"}},
+	{name: "change gives an interface a group twice", doc: withSteps("  - at: 1s", "    change: {interfaces: [{id: eni-a, security_groups: [sg-web, sg-web]}]}"),
+		at: "sg-web, ^sg-web]", msg: []string{"interface eni-a: security_groups sg-web: listed twice"}, field: "steps[0].change.interfaces[0].security_groups[1]"},
+	{name: "change names an unknown ACL", doc: withSteps("  - at: 1s", "    change: {subnets: [{id: subnet-a, network_acl: acl-webb}]}", "  - at: 2s", "    change: {network_acls: [{id: acl-web}]}"),
+		at: "acl-webb", msg: []string{"subnet subnet-a: network_acl acl-webb: no such network ACL"}},
 	{name: "packet to an address a change took away", doc: withSteps("  - at: 1s", "    change: {interfaces: [{id: eni-a, private_ips: [10.0.1.20]}]}", "  - at: 2s", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]"), at: "tcp 1.2.3.4:1 > 10.0.1.10", msg: []string{"neither 1.2.3.4 nor 10.0.1.10", "at this step"}},
 }
 
@@ -441,6 +472,7 @@ interfaces:
 `, func(t *testing.T, f *File) {
 		assert.Len(t, f.NetworkACLs, 2)
 		assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8:aa::/48")}, f.PrefixLists[0].Entries)
+		assert.Equal(t, []Pos{{"ok.yaml", 7, 40}, {"ok.yaml", 7, 54}}, f.PrefixLists[0].EntriesPos)
 	}},
 	{"rules expand one per peer, self names the group", `name: t
 prefix_lists:
@@ -525,11 +557,13 @@ interfaces:
 		i := f.Interfaces[0]
 		assert.Equal(t, []netip.Addr{netip.MustParseAddr("10.0.1.10"), netip.MustParseAddr("10.0.1.11")}, i.PrivateIPs)
 		assert.Equal(t, []netip.Addr{netip.MustParseAddr("2001:db8:1::10")}, i.IPv6Addrs)
-		assert.Equal(t, []Listen{{flow.TCP, 22}, {flow.UDP, 53}}, i.Listening)
+		assert.Equal(t, []vpc.Port{{Proto: flow.TCP, Port: 22}, {Proto: flow.UDP, Port: 53}}, i.Listening)
 		assert.True(t, i.Listens(flow.UDP, 53))
 		assert.False(t, i.Listens(flow.TCP, 53))
 		assert.True(t, i.Has(netip.MustParseAddr("2001:db8:1::10")))
-		assert.Equal(t, Tracking{TCPEstablished: time.Hour, UDPStream: time.Minute, UDP: time.Minute}, i.Tracking)
+		assert.Equal(t, []Pos{{"ok.yaml", 8, 19}, {"ok.yaml", 8, 30}}, i.PrivateIPsPos)
+		assert.Equal(t, []Pos{{"ok.yaml", 9, 22}}, i.IPv6AddrsPos)
+		assert.Equal(t, conntrack.Config{TCPEstablishedTimeout: time.Hour, UDPStreamTimeout: time.Minute, UDPTimeout: time.Minute}, i.Tracking)
 		assert.True(t, f.Subnets[0].Contains(netip.MustParseAddr("2001:db8:1::99")))
 	}},
 	{"changes: patches, replacements, forward references within a change", withSteps(
@@ -559,7 +593,7 @@ interfaces:
 		assert.Equal(t, "subnet-a", a.Subnet)
 		assert.Equal(t, []netip.Addr{netip.MustParseAddr("10.0.1.10")}, a.PrivateIPs)
 		assert.Equal(t, []string{"sg-web", "sg-db"}, a.Groups)
-		assert.Equal(t, []Listen{{flow.TCP, 80}}, a.Listening)
+		assert.Equal(t, []vpc.Port{{Proto: flow.TCP, Port: 80}}, a.Listening)
 		assert.Equal(t, Pos{"ok.yaml", 14, 11}, a.Pos)
 		assert.Equal(t, "acl-b", ch.Subnets[1].ACL)
 		assert.Equal(t, netip.MustParsePrefix("10.0.1.0/24"), ch.Subnets[1].CIDR)
@@ -590,7 +624,7 @@ interfaces:
 		assert.Equal(t, Timeout, f.Steps[2].Expect.Outcome)
 		assert.Equal(t, uint16(50000), f.Steps[2].Connect.SrcPort)
 		assert.Equal(t, Connected, f.Steps[3].Expect.Outcome)
-		assert.Equal(t, Connect{Proto: flow.ICMP, Src: netip.MustParseAddr("10.0.1.10"), Dst: netip.MustParseAddr("198.51.100.7")}, f.Steps[3].Connect)
+		assert.Equal(t, vpc.Dial{Proto: flow.ICMP, Src: netip.MustParseAddr("10.0.1.10"), Dst: netip.MustParseAddr("198.51.100.7")}, f.Steps[3].Connect.Dial)
 	}},
 }
 
@@ -686,12 +720,12 @@ func TestParseConnect(t *testing.T) {
 		err  string
 	}{
 		// Valid forms.
-		{in: "tcp 198.51.100.7 > 10.0.1.10:8080", want: Connect{Proto: flow.TCP, Src: a("198.51.100.7"), Dst: a("10.0.1.10"), DstPort: 8080}},
-		{in: "TCP 198.51.100.7:50000>10.0.1.10:80", want: Connect{Proto: flow.TCP, Src: a("198.51.100.7"), SrcPort: 50000, Dst: a("10.0.1.10"), DstPort: 80}},
-		{in: "tcp [2001:db8::7]:50000 > [2001:db8:1::10]:443", want: Connect{Proto: flow.TCP, Src: a("2001:db8::7"), SrcPort: 50000, Dst: a("2001:db8:1::10"), DstPort: 443}},
-		{in: "tcp 2001:db8::7 > [2001:db8:1::10]:443", want: Connect{Proto: flow.TCP, Src: a("2001:db8::7"), Dst: a("2001:db8:1::10"), DstPort: 443}},
-		{in: "icmp 198.51.100.7 > 10.0.1.10", want: Connect{Proto: flow.ICMP, Src: a("198.51.100.7"), Dst: a("10.0.1.10")}},
-		{in: "icmpv6 2001:db8::7 > [2001:db8:1::10]", want: Connect{Proto: flow.ICMPv6, Src: a("2001:db8::7"), Dst: a("2001:db8:1::10")}},
+		{in: "tcp 198.51.100.7 > 10.0.1.10:8080", want: Connect{Dial: vpc.Dial{Proto: flow.TCP, Src: a("198.51.100.7"), Dst: a("10.0.1.10"), DstPort: 8080}}},
+		{in: "TCP 198.51.100.7:50000>10.0.1.10:80", want: Connect{Dial: vpc.Dial{Proto: flow.TCP, Src: a("198.51.100.7"), SrcPort: 50000, Dst: a("10.0.1.10"), DstPort: 80}}},
+		{in: "tcp [2001:db8::7]:50000 > [2001:db8:1::10]:443", want: Connect{Dial: vpc.Dial{Proto: flow.TCP, Src: a("2001:db8::7"), SrcPort: 50000, Dst: a("2001:db8:1::10"), DstPort: 443}}},
+		{in: "tcp 2001:db8::7 > [2001:db8:1::10]:443", want: Connect{Dial: vpc.Dial{Proto: flow.TCP, Src: a("2001:db8::7"), Dst: a("2001:db8:1::10"), DstPort: 443}}},
+		{in: "icmp 198.51.100.7 > 10.0.1.10", want: Connect{Dial: vpc.Dial{Proto: flow.ICMP, Src: a("198.51.100.7"), Dst: a("10.0.1.10")}}},
+		{in: "icmpv6 2001:db8::7 > [2001:db8:1::10]", want: Connect{Dial: vpc.Dial{Proto: flow.ICMPv6, Src: a("2001:db8::7"), Dst: a("2001:db8:1::10")}}},
 		// Invalid ones.
 		{in: "", err: "want PROTO CLIENT > HOST"},
 		{in: "tcp 1.2.3.4 > 5.6.7.8:80 extra", err: "want PROTO CLIENT > HOST"},

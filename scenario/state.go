@@ -1,18 +1,25 @@
 package scenario
 
 import (
+	"errors"
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/pfsim/pfsim/nacl"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 // The VPC as validation walks the timeline: the declarations of the file,
 // then each change applied in order. Every check that involves more than
-// one declaration (references, addresses inside subnets, addresses used
-// twice) runs against this state right after a change, so that a change
-// may refer to what it declares itself or to anything declared before.
+// one declaration runs against this state right after a change, so that a
+// change may refer to what it declares itself or to anything declared
+// before: the VPC model's checks of subnets, interfaces, prefix lists and
+// the references between them (vpc.Config.Validate), and the references
+// of security group rules.
 
 // quotaACLs is AWS's default quota of network ACLs per VPC (NACL-31).
 const quotaACLs = 200
@@ -74,10 +81,12 @@ func (d *decoder) apply(st *state, ds *decls, top bool) Change {
 	}
 
 	seen := seenMap{}
+	var lists []*plDecl
 	for _, p := range ds.prefixLists {
 		if !dup(seen, p.o, p.pl.ID) {
 			pl := p.pl
 			st.prefixLists[pl.ID] = &pl
+			lists = append(lists, p)
 			ch.PrefixLists = append(ch.PrefixLists, pl)
 		}
 	}
@@ -132,8 +141,7 @@ func (d *decoder) apply(st *state, ds *decls, top bool) Change {
 	}
 
 	d.resolveRefs(st, ds.refs)
-	d.checkSubnets(st, subnets)
-	d.checkAddrs(st, ifaces, subnets)
+	d.validate(st, lists, subnets, ifaces)
 	return ch
 }
 
@@ -144,7 +152,7 @@ func (d *decoder) mergeSubnet(st *state, sd *subnetDecl, top bool) Subnet {
 	if old, ok := st.subnets[sd.id]; ok && !top {
 		s = *old
 	} else {
-		s = Subnet{ID: sd.id, ACL: DefaultACL}
+		s = Subnet{Subnet: vpc.Subnet{ID: sd.id, ACL: DefaultACL}}
 		if !sd.hasCIDR {
 			sd.o.missing("cidr_block", "the subnet's IPv4 CIDR, such as 10.0.1.0/24")
 		}
@@ -169,7 +177,7 @@ func (d *decoder) mergeIface(st *state, fd *ifaceDecl, top bool) Interface {
 	if old, ok := st.ifaces[fd.id]; ok && !top {
 		i = *old
 	} else {
-		i = Interface{ID: fd.id}
+		i = Interface{Interface: vpc.Interface{ID: fd.id}}
 		if !fd.hasSubnet && !fd.o.has("subnet") {
 			fd.o.missing("subnet", "the id of the interface's subnet")
 		}
@@ -185,13 +193,17 @@ func (d *decoder) mergeIface(st *state, fd *ifaceDecl, top bool) Interface {
 		i.Subnet = fd.subnet
 	}
 	if fd.hasIPs {
-		i.PrivateIPs = addrsOf(fd.ips)
+		i.PrivateIPs, i.PrivateIPsPos = d.addrsOf(fd.ips)
 	}
 	if fd.hasIP6s {
-		i.IPv6Addrs = addrsOf(fd.ip6s)
+		i.IPv6Addrs, i.IPv6AddrsPos = d.addrsOf(fd.ip6s)
 	}
 	if fd.hasGroups {
-		i.Groups = fd.groups
+		i.Groups, i.GroupsPos = []string{}, []Pos{}
+		for _, g := range fd.groups {
+			i.Groups = append(i.Groups, g.id)
+			i.GroupsPos = append(i.GroupsPos, d.pos(g.n))
+		}
 	}
 	if fd.hasListening {
 		i.Listening = fd.listening
@@ -202,15 +214,17 @@ func (d *decoder) mergeIface(st *state, fd *ifaceDecl, top bool) Interface {
 	return i
 }
 
-func addrsOf(as []addrAt) []netip.Addr {
-	out := make([]netip.Addr, len(as))
+// addrsOf returns the addresses of as and where each is written.
+func (d *decoder) addrsOf(as []addrAt) ([]netip.Addr, []Pos) {
+	out, at := make([]netip.Addr, len(as)), make([]Pos, len(as))
 	for i, a := range as {
-		out[i] = a.a
+		out[i], at[i] = a.a, d.pos(a.n)
 	}
-	return out
+	return out, at
 }
 
-// resolveRefs reports every reference to an id st does not hold.
+// resolveRefs reports every reference of a security group rule to an id
+// st does not hold.
 func (d *decoder) resolveRefs(st *state, refs []ref) {
 	for _, r := range refs {
 		var ok bool
@@ -222,12 +236,6 @@ func (d *decoder) resolveRefs(st *state, refs []ref) {
 		case refPrefixList:
 			_, ok = st.prefixLists[r.id]
 			ids = keys(st.prefixLists)
-		case refACL:
-			_, ok = st.acls[r.id]
-			ids = keys(st.acls)
-		case refSubnet:
-			_, ok = st.subnets[r.id]
-			ids = st.subnetOrder
 		}
 		if !ok {
 			r.o.failPath(r.path, r.key, r.n, "no such "+r.kind.String()+suggest(r.id, ids, false))
@@ -244,180 +252,184 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// checkSubnets checks the blocks of the subnets just declared or changed:
-// no overlap with another subnet (AWS refuses overlapping subnets).
-func (d *decoder) checkSubnets(st *state, changed []*subnetDecl) {
-	later := map[string]bool{}
-	for _, sd := range changed {
-		later[sd.id] = true
+// validate has the VPC model check the VPC as the declarations just
+// applied leave it ([vpc.Config.Validate]) and reports each problem they
+// cause at the value it is about; then it rebuilds st.addrs.
+//
+// Subnets and interfaces whose blocks or addresses the declarations do
+// not touch come first in the configuration checked, so that a problem
+// between two of them (overlapping blocks, an address two interfaces
+// claim) is reported at the one the declarations change. Problems of
+// objects the declarations do not touch were reported when they were
+// declared, and are not reported again.
+func (d *decoder) validate(st *state, lists []*plDecl, subnets []*subnetDecl, ifaces []*ifaceDecl) {
+	if len(lists)+len(subnets)+len(ifaces) == 0 {
+		// Groups and ACLs are only added or replaced: nothing the VPC
+		// model checks can have changed.
+		return
 	}
-	for _, sd := range changed {
-		delete(later, sd.id)
-		s := st.subnets[sd.id]
-		for _, oid := range st.subnetOrder {
-			if oid == s.ID || later[oid] {
-				continue // a pair is reported once, at the later subnet
-			}
-			o := st.subnets[oid]
-			if sd.hasCIDR && s.CIDR.IsValid() && o.CIDR.IsValid() && s.CIDR.Overlaps(o.CIDR) {
-				sd.o.fail("cidr_block", sd.o.val("cidr_block"), "overlaps subnet "+o.ID+"'s cidr_block "+o.CIDR.String())
-			}
-			if sd.hasCIDR6 && s.IPv6CIDR.IsValid() && o.IPv6CIDR.IsValid() && s.IPv6CIDR.Overlaps(o.IPv6CIDR) {
-				sd.o.fail("ipv6_cidr_block", sd.o.val("ipv6_cidr_block"), "overlaps subnet "+o.ID+"'s ipv6_cidr_block "+o.IPv6CIDR.String())
-			}
-		}
+	m := mapping{st: st, lists: map[string]*plDecl{}, subnets: map[string]*subnetDecl{}, ifaces: map[string]*ifaceDecl{}}
+	for _, p := range lists {
+		m.lists[p.pl.ID] = p
 	}
-}
+	cfg := vpc.Config{Subnets: make([]vpc.Subnet, 0, len(st.subnets)), Interfaces: make([]vpc.Interface, 0, len(st.ifaces))}
+	for _, id := range keys(st.prefixLists) {
+		cfg.PrefixLists = append(cfg.PrefixLists, st.prefixLists[id].PrefixList)
+	}
+	for _, id := range keys(st.groups) {
+		cfg.SecurityGroups = append(cfg.SecurityGroups, st.groups[id].Group)
+	}
+	for _, id := range keys(st.acls) {
+		cfg.NetworkACLs = append(cfg.NetworkACLs, st.acls[id].ACL)
+	}
 
-// checkAddrs checks the addresses that moved: those of the interfaces just
-// declared or changed, and those of interfaces in a subnet whose blocks
-// changed. Each must lie inside its subnet's block, not be one AWS
-// reserves, and not be another interface's. It then rebuilds st.addrs.
-func (d *decoder) checkAddrs(st *state, ifaces []*ifaceDecl, subnets []*subnetDecl) {
-	// use is an address to check, and how to report a problem with it.
-	type use struct {
-		a    netip.Addr
-		at   Pos
-		path string
-		msg  string // the message's start, naming the address
-	}
-	uses := map[string][]use{} // interface id -> the addresses to check
-	var order []string         // interface ids in uses, in order
-	add := func(id string, u use) {
-		if _, ok := uses[id]; !ok {
-			order = append(order, id)
-		}
-		uses[id] = append(uses[id], u)
-	}
-	for _, fd := range ifaces {
-		i := st.ifaces[fd.id]
-		for _, l := range [2]struct {
-			key   string
-			has   bool
-			given []addrAt
-			all   []netip.Addr
-		}{{"private_ips", fd.hasIPs, fd.ips, i.PrivateIPs}, {"ipv6_addresses", fd.hasIP6s, fd.ip6s, i.IPv6Addrs}} {
-			switch {
-			case l.has:
-				for _, a := range l.given {
-					add(i.ID, use{a.a, d.pos(a.n), a.path, prefix(fd.o.ctx) + l.key + " " + a.a.String()})
-				}
-			case fd.hasSubnet:
-				// The interface moved and kept its addresses: report at
-				// the subnet field.
-				for _, a := range l.all {
-					add(i.ID, use{a, fd.o.at("subnet"), fd.o.field("subnet"), prefix(fd.o.ctx) + l.key + " " + a.String()})
-				}
-			}
-		}
-		if _, ok := uses[i.ID]; !ok && (fd.hasIPs || fd.hasIP6s || fd.hasSubnet) {
-			uses[i.ID] = nil // moved to no address of that family: owns nothing
-			order = append(order, i.ID)
-		}
-	}
+	moved := make(map[string]bool, len(subnets))
+	var last []vpc.Subnet
 	for _, sd := range subnets {
-		if !sd.hasCIDR && !sd.hasCIDR6 {
-			continue
-		}
-		for _, id := range st.ifaceOrder {
-			i := st.ifaces[id]
-			if _, ok := uses[id]; ok || i.Subnet != sd.id {
-				continue
-			}
-			for _, l := range [2]struct {
-				key, block string
-				all        []netip.Addr
-			}{{"private_ips", "cidr_block", i.PrivateIPs}, {"ipv6_addresses", "ipv6_cidr_block", i.IPv6Addrs}} {
-				for _, a := range l.all {
-					add(id, use{a, sd.o.at(l.block), sd.o.field(l.block),
-						prefix(sd.o.ctx) + "interface " + id + "'s " + l.key + " " + a.String()})
-				}
-			}
+		m.subnets[sd.id] = sd
+		if sd.o.has("cidr_block") || sd.o.has("ipv6_cidr_block") {
+			moved[sd.id] = true
+			last = append(last, st.subnets[sd.id].Subnet)
 		}
 	}
+	for _, id := range st.subnetOrder {
+		if !moved[id] {
+			cfg.Subnets = append(cfg.Subnets, st.subnets[id].Subnet)
+		}
+	}
+	cfg.Subnets = append(cfg.Subnets, last...)
 
-	// Addresses that stay put are owned first; moved ones must not clash
-	// with them, nor with each other.
-	owner := map[netip.Addr]*Interface{}
+	moved = make(map[string]bool, len(ifaces))
+	var lastIfaces []vpc.Interface
+	for _, fd := range ifaces {
+		m.ifaces[fd.id] = fd
+		if fd.o.has("subnet") || fd.o.has("private_ips") || fd.o.has("ipv6_addresses") {
+			moved[fd.id] = true
+			lastIfaces = append(lastIfaces, st.ifaces[fd.id].Interface)
+		}
+	}
 	for _, id := range st.ifaceOrder {
-		if _, ok := uses[id]; ok {
+		if !moved[id] {
+			cfg.Interfaces = append(cfg.Interfaces, st.ifaces[id].Interface)
+		}
+	}
+	cfg.Interfaces = append(cfg.Interfaces, lastIfaces...)
+
+	for _, e := range joined(cfg.Validate()) {
+		var ce *vpc.ConfigError
+		if !errors.As(e, &ce) {
 			continue
 		}
-		i := st.ifaces[id]
-		for _, a := range i.PrivateIPs {
-			owner[a] = i
-		}
-		for _, a := range i.IPv6Addrs {
-			owner[a] = i
+		if at, path, msg, ok := m.locate(ce); ok && !d.reported(path) {
+			d.failAt(d.pos(at), path, msg)
 		}
 	}
-	for _, id := range order {
-		i := st.ifaces[id]
-		s := st.subnets[i.Subnet]
-		for _, u := range uses[id] {
-			if s != nil {
-				if msg := fitsSubnet(s, u.a); msg != "" {
-					d.failAt(u.at, u.path, u.msg+": "+msg)
+
+	// Each address to its interface: the first to claim it.
+	st.addrs = make(map[netip.Addr]*Interface, len(cfg.Interfaces))
+	for _, itf := range cfg.Interfaces {
+		for _, as := range [2][]netip.Addr{itf.PrivateIPs, itf.IPv6Addrs} {
+			for _, a := range as {
+				if _, taken := st.addrs[a]; !taken {
+					st.addrs[a] = st.ifaces[itf.ID]
 				}
 			}
-			if o, taken := owner[u.a]; taken && o.ID != i.ID {
-				d.failAt(u.at, u.path, u.msg+": already an address of interface "+o.ID)
-				continue
+		}
+	}
+}
+
+// reported reports whether the decoding reported a problem at path
+// already, or inside it: the VPC model's view of the same value (missing,
+// or unreadable) would only repeat it.
+func (d *decoder) reported(path string) bool {
+	return slices.ContainsFunc(d.errs, func(e *Error) bool {
+		return e.Field == path || strings.HasPrefix(e.Field, path+"[") || strings.HasPrefix(e.Field, path+".")
+	})
+}
+
+// mapping finds where, in the declarations just applied, the value a
+// problem of the VPC model is about was written.
+type mapping struct {
+	st      *state
+	lists   map[string]*plDecl
+	subnets map[string]*subnetDecl
+	ifaces  map[string]*ifaceDecl
+}
+
+// locate returns the node and path of the value e is about, and the
+// message to report there; ok is false when the declarations just applied
+// do not write that value.
+func (m *mapping) locate(e *vpc.ConfigError) (at *yaml.Node, path, msg string, ok bool) {
+	msg = e.Error()
+	if errors.Is(e, vpc.ErrNotFound) {
+		var ids []string
+		switch e.Field {
+		case vpc.FieldSubnet:
+			ids = m.st.subnetOrder
+		case vpc.FieldNetworkACL:
+			ids = keys(m.st.acls)
+		case vpc.FieldSecurityGroups:
+			ids = keys(m.st.groups)
+		}
+		msg += suggest(e.Value, ids, false)
+	}
+	switch e.Kind {
+	case vpc.KindPrefixList:
+		if p := m.lists[e.ID]; p != nil && e.Field == vpc.FieldEntries && e.Index >= 0 && e.Index < len(p.entries) {
+			return p.entries[e.Index].n, p.entries[e.Index].path, msg, true
+		}
+	case vpc.KindSubnet:
+		if sd := m.subnets[e.ID]; sd != nil && e.Field != vpc.FieldID && sd.o.has(e.Field) {
+			return sd.o.val(e.Field), sd.o.field(e.Field), msg, true
+		}
+	case vpc.KindInterface:
+		return m.locateIface(e, msg)
+	}
+	return nil, "", "", false
+}
+
+func (m *mapping) locateIface(e *vpc.ConfigError, msg string) (*yaml.Node, string, string, bool) {
+	fd := m.ifaces[e.ID]
+	named := fd != nil && fd.o.has(e.Field)
+	switch e.Field {
+	case vpc.FieldPrivateIPs, vpc.FieldIPv6Addresses:
+		switch {
+		case named:
+			list := fd.ips
+			if e.Field == vpc.FieldIPv6Addresses {
+				list = fd.ip6s
 			}
-			owner[u.a] = i
+			if e.Index >= 0 && e.Index < len(list) {
+				return list[e.Index].n, list[e.Index].path, msg, true
+			}
+			return fd.o.val(e.Field), fd.o.field(e.Field), msg, true
+		case e.Index < 0:
+			// A list the declarations do not give.
+		case fd != nil && fd.o.has("subnet"):
+			// The interface moved to another subnet with its addresses.
+			return fd.o.val("subnet"), fd.o.field("subnet"), msg, true
+		default:
+			// The subnet's block changed under the interface.
+			block := "cidr_block"
+			if e.Field == vpc.FieldIPv6Addresses {
+				block = "ipv6_cidr_block"
+			}
+			if sd := m.subnets[m.st.ifaces[e.ID].Subnet]; sd != nil && sd.o.has(block) {
+				msg = prefix(sd.o.ctx) + "interface " + e.ID + "'s " + e.Field + " " + e.Value + ": " + e.Err.Error()
+				return sd.o.val(block), sd.o.field(block), msg, true
+			}
+		}
+	case vpc.FieldSecurityGroups:
+		if named && e.Index >= 0 && e.Index < len(fd.groups) {
+			return fd.groups[e.Index].n, fd.groups[e.Index].path, msg, true
+		}
+		if named {
+			return fd.o.val(e.Field), fd.o.field(e.Field), msg, true
+		}
+	case vpc.FieldSubnet, vpc.FieldConnectionTracking:
+		if named {
+			return fd.o.val(e.Field), fd.o.field(e.Field), msg, true
 		}
 	}
-	st.addrs = owner
-}
-
-// fitsSubnet says why a does not fit subnet s, or "".
-func fitsSubnet(s *Subnet, a netip.Addr) string {
-	block, field := s.CIDR, "cidr_block"
-	if a.Is6() {
-		block, field = s.IPv6CIDR, "ipv6_cidr_block"
-		if !block.IsValid() {
-			return "subnet " + s.ID + " has no ipv6_cidr_block"
-		}
-	}
-	if !block.IsValid() {
-		return ""
-	}
-	if !block.Contains(a) {
-		return "not in subnet " + s.ID + "'s " + field + " " + block.String()
-	}
-	if isReserved(block, a) {
-		return "reserved by AWS in subnet " + s.ID + ": the first four addresses and the last of " + block.String() + " cannot be assigned"
-	}
-	return ""
-}
-
-// isReserved reports whether a is one of the addresses AWS reserves in
-// every subnet block: the network address, +1 (the VPC router), +2 (DNS),
-// +3 (future use), and the last address.
-func isReserved(block netip.Prefix, a netip.Addr) bool {
-	b := block.Masked().Addr()
-	for range 4 {
-		if a == b {
-			return true
-		}
-		b = b.Next()
-	}
-	return a == lastAddr(block)
-}
-
-// lastAddr returns the highest address of p.
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().As16()
-	bits := p.Bits()
-	if p.Addr().Is4() {
-		bits += 96
-	}
-	for i := bits; i < 128; i++ {
-		b[i/8] |= 1 << (7 - i%8)
-	}
-	a := netip.AddrFrom16(b)
-	if p.Addr().Is4() {
-		return a.Unmap()
-	}
-	return a
+	return nil, "", "", false
 }

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 var (
@@ -186,10 +187,12 @@ func (d *decoder) endpoints(so *obj, key string, n *yaml.Node, st *state, src, d
 // isReservedIn reports whether a is one of the addresses AWS reserves in
 // s's block of a's family.
 func isReservedIn(s *Subnet, a netip.Addr) bool {
+	block := s.CIDR
 	if a.Is6() {
-		return s.IPv6CIDR.IsValid() && isReserved(s.IPv6CIDR, a)
+		block = s.IPv6CIDR
 	}
-	return isReserved(s.CIDR, a)
+	_, ok := vpc.Reserved(block, a)
+	return ok
 }
 
 // connect reads a connect step's text: "tcp A > B:PORT", "tcp A:PORT >
@@ -207,6 +210,7 @@ func (d *decoder) connect(so *obj, st *state) (Connect, bool) {
 		so.fail("connect", n, err.Error())
 		return Connect{}, false
 	}
+	c.Pos = d.pos(n)
 	return c, d.endpoints(so, "connect", n, st, c.Src, c.Dst)
 }
 

@@ -14,12 +14,15 @@ import (
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 // This file decodes the declarations of the VPC (at the top of the file
-// and in change steps) into typed values, checking everything that can
-// be checked without looking at other declarations. References between
-// declarations are checked by apply (state.go).
+// and in change steps) into typed values, checking what the format asks
+// of each field. What AWS enforces about subnets, interfaces and prefix
+// lists, and the references between them, is checked once, by the VPC
+// model, when apply (state.go) has merged the declarations into the VPC;
+// references in security group rules are checked there too.
 
 // Fields that Terraform has and that do not change filtering: accepted on
 // every declaration and ignored.
@@ -42,30 +45,23 @@ var (
 
 var directions = [2]flow.Direction{flow.Ingress, flow.Egress}
 
-// refKind is the kind of object a reference names.
+// refKind is the kind of object a security group rule's peer names.
 type refKind uint8
 
 const (
 	refGroup refKind = iota
 	refPrefixList
-	refACL
-	refSubnet
 )
 
 func (k refKind) String() string {
-	switch k {
-	case refGroup:
+	if k == refGroup {
 		return "security group"
-	case refPrefixList:
-		return "prefix list"
-	case refACL:
-		return "network ACL"
 	}
-	return "subnet"
+	return "prefix list"
 }
 
-// ref is an id a declaration names, to be resolved against the VPC as it
-// is once the declaration is applied.
+// ref is an id a security group rule names, to be resolved against the
+// VPC as it is once the declaration is applied.
 type ref struct {
 	kind refKind
 	id   string
@@ -86,8 +82,15 @@ type decls struct {
 }
 
 type plDecl struct {
-	o  *obj
-	pl PrefixList
+	o       *obj
+	pl      PrefixList
+	entries []nodeAt // where each of pl.Entries is written
+}
+
+// nodeAt is where a value was written: its node and its path.
+type nodeAt struct {
+	n    *yaml.Node
+	path string
 }
 
 type sgDecl struct {
@@ -117,6 +120,13 @@ type addrAt struct {
 	path string
 }
 
+// idAt is an id in a list, with where it was written.
+type idAt struct {
+	id   string
+	n    *yaml.Node
+	path string
+}
+
 // ifaceDecl is an interface as written: in a change, the fields it names.
 type ifaceDecl struct {
 	o            *obj
@@ -126,11 +136,11 @@ type ifaceDecl struct {
 	ips, ip6s    []addrAt
 	hasIPs       bool
 	hasIP6s      bool
-	groups       []string
+	groups       []idAt
 	hasGroups    bool
-	listening    []Listen
+	listening    []vpc.Port
 	hasListening bool
-	tracking     Tracking
+	tracking     conntrack.Config
 	hasTracking  bool
 }
 
@@ -158,13 +168,13 @@ func (d *decoder) declarations(o *obj) *decls {
 	}
 	items, _ = o.list("subnets")
 	for i, n := range items {
-		if s := d.subnet(n, o.elem("subnets", i), ds); s != nil {
+		if s := d.subnet(n, o.elem("subnets", i)); s != nil {
 			ds.subnets = append(ds.subnets, s)
 		}
 	}
 	items, _ = o.list("interfaces")
 	for i, n := range items {
-		if f := d.iface(n, o.elem("interfaces", i), ds); f != nil {
+		if f := d.iface(n, o.elem("interfaces", i)); f != nil {
 			ds.ifaces = append(ds.ifaces, f)
 		}
 	}
@@ -183,10 +193,12 @@ func (d *decoder) prefixList(n *yaml.Node, path string) *plDecl {
 	}
 	id, idOK := o.id("prefix list")
 	items, _ := o.list("entries")
-	p := &plDecl{o: o, pl: PrefixList{Pos: d.pos(o.n), ID: id}}
+	p := &plDecl{o: o, pl: PrefixList{Pos: d.pos(o.n), PrefixList: vpc.PrefixList{ID: id}}}
 	for i, e := range items {
 		if c, ok := o.prefixValue(o.elem("entries", i), "entries", e, anyFamily, ""); ok {
 			p.pl.Entries = append(p.pl.Entries, c)
+			p.pl.EntriesPos = append(p.pl.EntriesPos, d.pos(e))
+			p.entries = append(p.entries, nodeAt{n: e, path: o.elem("entries", i)})
 		}
 	}
 	if !idOK {
@@ -524,7 +536,7 @@ func (d *decoder) naclRule(ro *obj, dirCtx string) nacl.Rule {
 	return r
 }
 
-func (d *decoder) subnet(n *yaml.Node, path string, ds *decls) *subnetDecl {
+func (d *decoder) subnet(n *yaml.Node, path string) *subnetDecl {
 	o := d.object(n, path, d.named(n, "subnet"), subnetFields)
 	if o == nil {
 		return nil
@@ -539,7 +551,6 @@ func (d *decoder) subnet(n *yaml.Node, path string, ds *decls) *subnetDecl {
 			o.fail("network_acl", n, msg)
 		} else {
 			s.acl, s.hasACL = v, true
-			ds.refs = append(ds.refs, ref{kind: refACL, id: v, o: o, key: "network_acl", path: o.field("network_acl"), n: n})
 		}
 	}
 	if !ok {
@@ -548,7 +559,7 @@ func (d *decoder) subnet(n *yaml.Node, path string, ds *decls) *subnetDecl {
 	return s
 }
 
-func (d *decoder) iface(n *yaml.Node, path string, ds *decls) *ifaceDecl {
+func (d *decoder) iface(n *yaml.Node, path string) *ifaceDecl {
 	o := d.object(n, path, d.named(n, "interface"), ifaceFields)
 	if o == nil {
 		return nil
@@ -560,43 +571,28 @@ func (d *decoder) iface(n *yaml.Node, path string, ds *decls) *ifaceDecl {
 			o.fail("subnet", n, msg)
 		} else {
 			f.subnet, f.hasSubnet = v, true
-			ds.refs = append(ds.refs, ref{kind: refSubnet, id: v, o: o, key: "subnet", path: o.field("subnet"), n: n})
 		}
 	}
+	// How many addresses and groups, each once, and which: the VPC
+	// model checks that (state.go).
 	f.ips, f.hasIPs = d.addrList(o, "private_ips", v4, "ipv6_addresses")
-	if f.hasIPs && len(o.val("private_ips").Content) == 0 {
-		o.fail("private_ips", o.val("private_ips"), "empty: an interface has at least one private IPv4 address (the first is the primary)")
-	}
 	f.ip6s, f.hasIP6s = d.addrList(o, "ipv6_addresses", v6, "private_ips")
 
 	if items, ok := o.list("security_groups"); ok {
 		f.hasGroups = true
-		switch {
-		case len(items) == 0:
-			o.fail("security_groups", o.val("security_groups"), "empty: an interface carries 1.."+strconv.Itoa(sg.MaxGroups)+" security groups (SG-26)")
-		case len(items) > sg.MaxGroups:
-			o.fail("security_groups", o.val("security_groups"), strconv.Itoa(len(items))+" groups: an interface carries 1.."+strconv.Itoa(sg.MaxGroups)+" security groups (SG-26)")
-			items = nil // the list must be cut anyway: its entries are not checked
-		case len(items) > 5:
-			d.warnAt(o.at("security_groups"), prefix(o.ctx)+strconv.Itoa(len(items))+" security groups: over AWS's default quota of 5 per interface; it can be raised to 16 (SG-26)")
+		if n := len(items); n > 5 && n <= sg.MaxGroups {
+			d.warnAt(o.at("security_groups"), prefix(o.ctx)+strconv.Itoa(n)+" security groups: over AWS's default quota of 5 per interface; it can be raised to 16 (SG-26)")
 		}
 		for i, e := range items {
-			g, ok := o.idRef("security_groups", i, e)
-			if !ok {
-				continue
+			if g, ok := o.idRef("security_groups", i, e); ok {
+				f.groups = append(f.groups, idAt{id: g, n: e, path: o.elem("security_groups", i)})
 			}
-			if slices.Contains(f.groups, g) {
-				o.failPath(o.elem("security_groups", i), "security_groups", e, "listed twice")
-				continue
-			}
-			f.groups = append(f.groups, g)
-			ds.refs = append(ds.refs, ref{kind: refGroup, id: g, o: o, key: "security_groups", path: o.elem("security_groups", i), n: e})
 		}
 	}
 
 	if items, ok := o.list("listening"); ok {
 		f.hasListening = true
-		f.listening = []Listen{}
+		f.listening = []vpc.Port{}
 		for i, e := range items {
 			l, ok := listenValue(e)
 			if !ok {
@@ -621,7 +617,7 @@ func (d *decoder) iface(n *yaml.Node, path string, ds *decls) *ifaceDecl {
 	return f
 }
 
-// addrList reads a list of addresses of one family, reporting repeats.
+// addrList reads a list of addresses of one family.
 func (d *decoder) addrList(o *obj, key string, fam family, other string) ([]addrAt, bool) {
 	items, ok := o.list(key)
 	if !ok {
@@ -630,40 +626,34 @@ func (d *decoder) addrList(o *obj, key string, fam family, other string) ([]addr
 	out := []addrAt{}
 	for i, e := range items {
 		path := o.elem(key, i)
-		a, ok := o.addrValue(path, key, e, fam, other)
-		if !ok {
-			continue
+		if a, ok := o.addrValue(path, key, e, fam, other); ok {
+			out = append(out, addrAt{a: a, n: e, path: path})
 		}
-		if slices.ContainsFunc(out, func(x addrAt) bool { return x.a == a }) {
-			o.failPath(path, key, e, "listed twice")
-			continue
-		}
-		out = append(out, addrAt{a: a, n: e, path: path})
 	}
 	return out, true
 }
 
 // listenValue reads "tcp/80" or "udp/53".
-func listenValue(n *yaml.Node) (Listen, bool) {
+func listenValue(n *yaml.Node) (vpc.Port, bool) {
 	if n == nil || n.Kind != yaml.ScalarNode {
-		return Listen{}, false
+		return vpc.Port{}, false
 	}
 	proto, port, found := strings.Cut(strings.TrimSpace(n.Value), "/")
 	if !found {
-		return Listen{}, false
+		return vpc.Port{}, false
 	}
-	var l Listen
+	var l vpc.Port
 	switch strings.ToLower(proto) {
 	case "tcp":
 		l.Proto = flow.TCP
 	case "udp":
 		l.Proto = flow.UDP
 	default:
-		return Listen{}, false
+		return vpc.Port{}, false
 	}
 	v, err := strconv.Atoi(port)
 	if err != nil || v < 1 || v > 65535 {
-		return Listen{}, false
+		return vpc.Port{}, false
 	}
 	l.Port = uint16(v)
 	return l, true
@@ -671,8 +661,8 @@ func listenValue(n *yaml.Node) (Listen, bool) {
 
 // tracking reads connection_tracking (CT-16): whole seconds within AWS's
 // ranges.
-func (d *decoder) tracking(n *yaml.Node, parent *obj) Tracking {
-	var t Tracking
+func (d *decoder) tracking(n *yaml.Node, parent *obj) conntrack.Config {
+	var t conntrack.Config
 	o := d.object(n, parent.field("connection_tracking"), parent.ctx+" connection_tracking", trackingFields)
 	if o == nil {
 		return t
@@ -682,9 +672,9 @@ func (d *decoder) tracking(n *yaml.Node, parent *obj) Tracking {
 		dst    *time.Duration
 		lo, hi time.Duration
 	}{
-		{"tcp_established_timeout", &t.TCPEstablished, conntrack.MinTCPEstablishedTimeout, conntrack.MaxTCPEstablishedTimeout},
-		{"udp_stream_timeout", &t.UDPStream, conntrack.MinUDPStreamTimeout, conntrack.MaxUDPStreamTimeout},
-		{"udp_timeout", &t.UDP, conntrack.MinUDPTimeout, conntrack.MaxUDPTimeout},
+		{"tcp_established_timeout", &t.TCPEstablishedTimeout, conntrack.MinTCPEstablishedTimeout, conntrack.MaxTCPEstablishedTimeout},
+		{"udp_stream_timeout", &t.UDPStreamTimeout, conntrack.MinUDPStreamTimeout, conntrack.MaxUDPStreamTimeout},
+		{"udp_timeout", &t.UDPTimeout, conntrack.MinUDPTimeout, conntrack.MaxUDPTimeout},
 	} {
 		v, vn, ok := o.integer(f.key)
 		if !ok {

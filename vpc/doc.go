@@ -21,6 +21,22 @@
 // addresses of each subnet (base + 2 and base + 3; exempting these is a
 // choice, AWS only says they are reserved).
 //
+// [New] and [VPC.Apply] first check what AWS enforces about the VPC's own
+// objects ([Config.Validate]): ids present and unique; the VPC's block and
+// every subnet's IPv4 block from /16 to /28, an IPv6 block a /64, subnets
+// inside the VPC's block (when [Config.CIDR] is given) and not
+// overlapping; an interface's addresses of the right family, inside its
+// subnet, unique in the VPC, and none of the five AWS reserves in every
+// subnet block (the first four and the last, IPv4 and IPv6 alike, see
+// [Reserved]); 1..16 security groups per interface (SG-26), each
+// declared; tracking timeouts within AWS's ranges (CT-16); prefix-list
+// entries valid CIDRs; references to subnets, ACLs and groups that exist.
+// Every problem is a [*ConfigError] naming the object, the field, the
+// element and the value, so that a reader of a file can point at it; a
+// problem between two objects is reported at the later one, or, in a
+// change, at the object the change names. Rules of groups and ACLs are
+// then checked as they compile.
+//
 // [VPC.Apply] changes groups, ACLs, subnets, interfaces and prefix lists
 // between packets, atomically, with AWS's effect on live connections:
 // security-group changes keep tracked connections (CT-13) and cut

@@ -1,6 +1,7 @@
 package vpc_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -92,4 +93,38 @@ func ExampleVPC_SendInto() {
 	// Output:
 	// admitted: 0
 	// last drop: sg ingress no-rule
+}
+
+// Validate reports what AWS would refuse, each problem a *ConfigError
+// that names the object, the field and the element, so a reader of a file
+// can point at the value: here an interface on the VPC router's address
+// and a subnet that overlaps another.
+func ExampleConfig_Validate() {
+	cfg := vpc.Config{
+		SecurityGroups: []sg.Group{{ID: "sg-web"}},
+		Subnets: []vpc.Subnet{
+			{ID: "web", CIDR: netip.MustParsePrefix("10.0.1.0/24")},
+			{ID: "web-half", CIDR: netip.MustParsePrefix("10.0.1.0/25")},
+		},
+		Interfaces: []vpc.Interface{{ID: "eni-web", Subnet: "web",
+			PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.1")}, Groups: []string{"sg-web"}}},
+	}
+	for _, err := range cfg.Validate().(interface{ Unwrap() []error }).Unwrap() {
+		var ce *vpc.ConfigError
+		if !errors.As(err, &ce) {
+			continue
+		}
+		field := ce.Field
+		if ce.Index >= 0 {
+			field += fmt.Sprintf("[%d]", ce.Index)
+		}
+		fmt.Printf("%s %s, %s (overlap %t, reserved %t)\n", ce.Kind, ce.ID, field,
+			errors.Is(err, vpc.ErrOverlap), errors.Is(err, vpc.ErrReserved))
+		fmt.Println("  " + err.Error())
+	}
+	// Output:
+	// subnet web-half, cidr_block (overlap true, reserved false)
+	//   subnet web-half: cidr_block 10.0.1.0/25: overlaps subnet web's cidr_block 10.0.1.0/24
+	// interface eni-web, private_ips[0] (overlap false, reserved true)
+	//   interface eni-web: private_ips 10.0.1.1: reserved by AWS in subnet web (10.0.1.0/24): the VPC router (base + 1)
 }

@@ -137,7 +137,9 @@ type ifaceState struct {
 	listen map[Port]bool
 }
 
-// New builds a VPC from cfg, or reports every problem it finds.
+// New builds a VPC from cfg, or reports every problem it finds: those of
+// the VPC's own objects ([Config.Validate]) first, then, once those are
+// sound, those of the rules as they compile.
 func New(cfg Config) (*VPC, error) {
 	v := &VPC{tables: map[string]*conntrack.Table{}, slots: map[string]int{}}
 	if err := v.install(cloneConfig(cfg)); err != nil {
@@ -167,6 +169,9 @@ func (v *VPC) Apply(ch Change) error {
 	cfg.NetworkACLs = upsert(cfg.NetworkACLs, ch.NetworkACLs, func(a nacl.ACL) string { return a.ID })
 	cfg.Subnets = upsert(cfg.Subnets, ch.Subnets, func(s Subnet) string { return s.ID })
 	cfg.Interfaces = upsert(cfg.Interfaces, ch.Interfaces, func(i Interface) string { return i.ID })
+	if err := checkChange(ch, cfg); err != nil {
+		return err
+	}
 	return v.installLocked(cfg)
 }
 
@@ -235,6 +240,9 @@ func (v *VPC) installLocked(cfg Config) error {
 
 // build compiles cfg into a state and each interface's rule set.
 func build(cfg Config) (*state, map[string]*sg.Set, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
 	var errs []error
 	fail := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	st := &state{

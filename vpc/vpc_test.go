@@ -194,9 +194,9 @@ func TestNewErrors(t *testing.T) {
 		{"address outside subnet", func(c *Config) { c.Interfaces[0].PrivateIPs = addrs("10.9.9.9") }, "eni-web: private_ips 10.9.9.9"},
 		{"unknown subnet", func(c *Config) { c.Interfaces[0].Subnet = "nope" }, "subnet nope: no such subnet"},
 		{"unknown group", func(c *Config) { c.Interfaces[0].Groups = []string{"sg-nope"} }, "sg-nope"},
-		{"no groups (SG-26)", func(c *Config) { c.Interfaces[0].Groups = nil }, "want 1..16"},
+		{"no groups (SG-26)", func(c *Config) { c.Interfaces[0].Groups = nil }, "1..16"},
 		{"unknown ACL", func(c *Config) { c.Subnets[0].ACL = "acl-nope" }, "acl-nope: no such network ACL"},
-		{"shared address", func(c *Config) { c.Interfaces[1].PrivateIPs = addrs("10.0.1.10") }, "also interface"},
+		{"shared address", func(c *Config) { c.Interfaces[1].PrivateIPs = addrs("10.0.1.10") }, "already an address of interface eni-web"},
 		{"tracking range (CT-16)", func(c *Config) { c.Interfaces[0].Tracking.TCPEstablishedTimeout = time.Second }, "tcp_established_timeout"},
 	}
 	for _, c := range cases {
