@@ -238,13 +238,15 @@ func (v *VPC) installLocked(cfg Config) error {
 	return nil
 }
 
-// build compiles cfg into a state and each interface's rule set.
+// build compiles cfg into a state and each interface's rule set. What
+// Validate checks (ids, blocks, addresses, references between the VPC's
+// objects) is trusted from there on; what is left to fail is compiling
+// the rules themselves.
 func build(cfg Config) (*state, map[string]*sg.Set, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
 	var errs []error
-	fail := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	st := &state{
 		acls:    map[string]*nacl.Compiled{},
 		subnets: map[string]*subnetState{},
@@ -261,36 +263,14 @@ func build(cfg Config) (*state, map[string]*sg.Set, error) {
 			errs = append(errs, err)
 			continue
 		}
-		if _, dup := st.acls[a.ID]; dup && a.ID != DefaultACL {
-			fail("network ACL %s: declared twice", a.ID)
-		}
 		st.acls[a.ID] = c
 	}
 	for _, s := range cfg.Subnets {
-		if s.ID == "" {
-			fail("subnet with no id")
-			continue
-		}
-		if _, dup := st.subnets[s.ID]; dup {
-			fail("subnet %s: declared twice", s.ID)
-			continue
-		}
-		if !s.CIDR.IsValid() || !s.CIDR.Addr().Is4() {
-			fail("subnet %s: cidr_block %s: want an IPv4 CIDR", s.ID, s.CIDR)
-			continue
-		}
-		if s.IPv6CIDR.IsValid() && !s.IPv6CIDR.Addr().Is6() {
-			fail("subnet %s: ipv6_cidr_block %s: want an IPv6 CIDR", s.ID, s.IPv6CIDR)
-		}
 		s.CIDR, s.IPv6CIDR = s.CIDR.Masked(), s.IPv6CIDR.Masked()
 		if s.ACL == "" {
 			s.ACL = DefaultACL
 		}
-		ss := &subnetState{Subnet: s, acl: st.acls[s.ACL]}
-		if ss.acl == nil {
-			fail("subnet %s: network_acl %s: no such network ACL", s.ID, s.ACL)
-		}
-		st.subnets[s.ID] = ss
+		st.subnets[s.ID] = &subnetState{Subnet: s, acl: st.acls[s.ACL]}
 		addReserved(st.exempt, s)
 	}
 	for _, a := range awsServiceAddrs {
@@ -301,53 +281,15 @@ func build(cfg Config) (*state, map[string]*sg.Set, error) {
 	}
 	groups := map[string]sg.Group{}
 	for _, g := range cfg.SecurityGroups {
-		if _, dup := groups[g.ID]; dup {
-			fail("security group %s: declared twice", g.ID)
-		}
 		groups[g.ID] = g
 	}
 	for _, itf := range cfg.Interfaces {
-		if itf.ID == "" {
-			fail("interface with no id")
-			continue
-		}
-		if _, dup := st.ifaces[itf.ID]; dup {
-			fail("interface %s: declared twice", itf.ID)
-			continue
-		}
-		is := &ifaceState{Interface: itf, listen: map[Port]bool{}}
+		is := &ifaceState{Interface: itf, listen: map[Port]bool{}, subnet: st.subnets[itf.Subnet]}
 		for _, p := range itf.Listening {
 			is.listen[p] = true
 		}
-		is.subnet = st.subnets[itf.Subnet]
-		if is.subnet == nil {
-			fail("interface %s: subnet %s: no such subnet", itf.ID, itf.Subnet)
-			continue
-		}
-		if err := itf.Tracking.Validate(); err != nil {
-			fail("interface %s: connection_tracking: %w", itf.ID, err)
-		}
-		if len(itf.PrivateIPs) == 0 {
-			fail("interface %s: private_ips: at least one address is needed", itf.ID)
-		}
-		for _, a := range itf.PrivateIPs {
-			if !a.Is4() || !is.subnet.CIDR.Contains(a) {
-				fail("interface %s: private_ips %s: not in subnet %s (%s)", itf.ID, a, itf.Subnet, is.subnet.CIDR)
-			}
-		}
-		for _, a := range itf.IPv6Addrs {
-			if !a.Is6() || !is.subnet.IPv6CIDR.IsValid() || !is.subnet.IPv6CIDR.Contains(a) {
-				fail("interface %s: ipv6_addresses %s: not in subnet %s's IPv6 CIDR", itf.ID, a, itf.Subnet)
-			}
-		}
 		for _, a := range is.addrs() {
-			if other, taken := st.byAddr[a]; taken {
-				fail("interface %s: address %s is also interface %s's", itf.ID, a, other.ID)
-			}
 			st.byAddr[a] = is
-		}
-		if n := len(itf.Groups); n == 0 || n > 16 {
-			fail("interface %s: security_groups: %d groups, want 1..16 (SG-26)", itf.ID, n)
 		}
 		st.ifaces[itf.ID] = is
 	}
@@ -365,18 +307,13 @@ func build(cfg Config) (*state, map[string]*sg.Set, error) {
 			sets[id] = set
 			continue
 		}
-		var gs []sg.Group
-		for _, gid := range is.Groups {
-			g, ok := groups[gid]
-			if !ok {
-				fail("interface %s: security group %s: no such group", id, gid)
-				continue
-			}
-			gs = append(gs, g)
+		gs := make([]sg.Group, len(is.Groups))
+		for i, gid := range is.Groups {
+			gs[i] = groups[gid]
 		}
 		set, err := sg.Compile(gs, res)
 		if err != nil {
-			fail("interface %s: %w", id, err)
+			errs = append(errs, fmt.Errorf("interface %s: %w", id, err))
 			continue
 		}
 		sets[id], byGroups[combo] = set, set
