@@ -10,7 +10,9 @@ func (t *Table) Reconfigure(c Config) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	c.Capacity, c.SizeHint, c.Shards = t.cfg.Capacity, t.cfg.SizeHint, t.cfg.Shards
+	// From fields New set and nothing changes: reading t.cfg here,
+	// before taking a lock, raced with another Reconfigure writing it.
+	c.Capacity, c.SizeHint, c.Shards = t.capacity, t.sizeHint, len(t.shards)
 	c = c.withDefaults()
 	// Timeouts are read under a shard's lock; holding every shard's lock
 	// (in index order) makes the change atomic for all of them.

@@ -30,6 +30,7 @@ import (
 type Table struct {
 	cfg      Config // guarded by every shard's lock: Reconfigure holds them all
 	capacity int    // cfg.Capacity, fixed for the table's life
+	sizeHint int    // cfg.SizeHint, fixed for the table's life
 	seed     uint64
 	mask     uint64
 	shards   []shard
@@ -97,7 +98,7 @@ func New(cfg Config) (*Table, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	t := &Table{cfg: cfg, capacity: cfg.Capacity, seed: newSeed(), mask: uint64(cfg.Shards - 1), shards: make([]shard, cfg.Shards)}
+	t := &Table{cfg: cfg, capacity: cfg.Capacity, sizeHint: cfg.SizeHint, seed: newSeed(), mask: uint64(cfg.Shards - 1), shards: make([]shard, cfg.Shards)}
 	per := cfg.SizeHint / cfg.Shards
 	if per > 0 {
 		// A shard's share varies: about per ± sqrt(per). Room for four

@@ -438,3 +438,78 @@ func TestReconfigure(t *testing.T) {
 	assert.False(t, ok, "expires by the new 60 s timeout")
 	assert.True(t, r.Expired)
 }
+
+// TestConcurrentReconfigure: Reconfigure, Config, Lookup and Create on one
+// table at once, for the race detector. Two goroutines switch the table
+// between two configurations; readers must only ever see one of them
+// whole, packets must keep finding their entries, and afterwards the
+// table expires entries by the configuration Config reports.
+func TestConcurrentReconfigure(t *testing.T) {
+	cfgs := [2]Config{
+		{TCPEstablishedTimeout: 60 * time.Second, UDPTimeout: 30 * time.Second, UDPStreamTimeout: 60 * time.Second},
+		{TCPEstablishedTimeout: 600 * time.Second, UDPTimeout: 60 * time.Second, UDPStreamTimeout: 180 * time.Second},
+	}
+	tab := newTable(t, Config{Capacity: 100_000, Shards: 4})
+	initial := tab.Config()
+	initial.Capacity, initial.SizeHint, initial.Shards = 0, 0, 0
+	const rounds = 300
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	report := func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	}
+	for w := range 2 {
+		wg.Go(func() { // reconfigurers
+			for i := range rounds {
+				if err := tab.Reconfigure(cfgs[(i+w)%2]); err != nil {
+					report(err)
+				}
+			}
+		})
+	}
+	wg.Go(func() { // a reader of the configuration, which may see it before any change
+		for range rounds {
+			c := tab.Config()
+			c.Capacity, c.SizeHint, c.Shards = 0, 0, 0
+			if c != initial && c != cfgs[0] && c != cfgs[1] {
+				report(fmt.Errorf("Config() = %+v, a mix of two configurations", c))
+			}
+		}
+	})
+	for w := range 2 {
+		wg.Go(func() { // packets
+			for i := range rounds {
+				now := at(time.Duration(i) * time.Millisecond)
+				p := udpFlow(w*rounds + i)
+				if _, st := tab.Create(&p, now); st != Created {
+					report(fmt.Errorf("worker %d flow %d: Create %s", w, i, st))
+				}
+				rp := p.Reverse()
+				if _, ok := tab.Lookup(&rp, now); !ok {
+					report(fmt.Errorf("worker %d flow %d: reply not found", w, i))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+
+	// The table now runs by the configuration it reports.
+	c := tab.Config()
+	p := udpFlow(50_000)
+	_, st := tab.Create(&p, at(time.Hour))
+	require.Equal(t, Created, st)
+	rp := p.Reverse()
+	_, ok := tab.Lookup(&rp, at(time.Hour+c.UDPTimeout-time.Nanosecond))
+	assert.True(t, ok, "alive 1 ns before %s", c.UDPTimeout)
+	_, ok = tab.Lookup(&rp, at(time.Hour+2*c.UDPTimeout-2*time.Nanosecond))
+	assert.True(t, ok, "refreshed")
+	_, ok = tab.Lookup(&rp, at(time.Hour+3*c.UDPTimeout))
+	assert.False(t, ok, "expired after %s", c.UDPTimeout)
+}
