@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -65,8 +64,8 @@ func TestLookupNoAllocs(t *testing.T) {
 	assert.Zero(t, allocs)
 }
 
-// TestCreateNoAllocs: on a warm table (slab slots freed by expiry and
-// sweeping, room in the index) Create does not allocate.
+// TestCreateNoAllocs: on a warm table (slots freed by expiry and
+// sweeping, room under each shard's load limit) Create does not allocate.
 func TestCreateNoAllocs(t *testing.T) {
 	const warm, runs = 10_000, 200
 	tab := newTable(t, Config{})
@@ -105,7 +104,7 @@ func TestCreateNoAllocs(t *testing.T) {
 		i++
 	}
 	// AllocsPerRun divides the count by the runs in integers, which
-	// would hide an allocation made now and then (a slab or map growing).
+	// would hide an allocation made now and then (a shard growing).
 	// Measuring one run at a time makes every allocation count.
 	var allocs float64
 	for range runs / 2 {
@@ -114,10 +113,4 @@ func TestCreateNoAllocs(t *testing.T) {
 	assert.Zero(t, bad, "every Create created")
 	assert.Equal(t, runs, tab.Len())
 	assert.Zero(t, allocs)
-}
-
-// TestEntrySize: a slab entry is 64 bytes, one cache line; the B/flow
-// figure of BenchmarkLookup and the package documentation rely on it.
-func TestEntrySize(t *testing.T) {
-	assert.Equal(t, uintptr(64), unsafe.Sizeof(entry{}))
 }

@@ -125,22 +125,25 @@
 // # Concurrency and lock discipline
 //
 // A [Table] is safe for concurrent use. It is split into shards (16 by
-// default, [Config.Shards]), each an open-addressing index from canonical
-// key to a slot in a pointer-free slab of entries, guarded by its own
-// mutex. Both directions of a flow hash to the same shard. A method holds
-// at most one shard lock at a time and never calls out while holding it
+// default, [Config.Shards]), each an open-addressing hash table whose
+// slots hold the entries themselves, guarded by its own mutex. Both
+// directions of a flow hash to the same shard. A method holds at most one
+// shard lock at a time and never calls out while holding it
 // ([Table.Reconfigure] takes them all, in order); the entry count and
 // the exceeded counter are atomics, and capacity is reserved with a
 // compare-and-swap before an entry is stored. Only a full table's
 // clearing, Sweep and Conns visit every shard, one after another.
 //
 // [Table.Lookup] runs on every packet and does not allocate;
-// [Table.Create] does not allocate once the table is warm (a slab slot
-// freed by an expired entry, room in the shard's index). The tests hold
-// both to zero allocations. A tracked connection costs about 85 bytes of
-// heap in a table of a million (BenchmarkLookup's B/flow metric, Go 1.26
-// on amd64; 82 when [Config.SizeHint] presizes it): a 64-byte slab entry
-// plus its share of the shard's index, 8-byte slots at most 3/4 full.
+// [Table.Create] does not allocate once the table is warm (room in the
+// shard under its load limit). The tests hold both to zero allocations.
+// A slot is one 64-byte cache line holding key, state and times, so a
+// lookup that finds its flow in its home slot touches one line of the
+// table, and the garbage collector has no pointers to scan in it. At most
+// 3/4 and, once a shard has grown, at least 1/2 of the slots are in use:
+// a tracked connection costs 85 to 128 bytes of heap, about 87 when
+// [Config.SizeHint] presizes the table for a million (the derivation is
+// beside the shard type).
 //
 // # Use
 //

@@ -1,5 +1,7 @@
 package conntrack
 
+import "math"
+
 // Reconfigure changes the table's idle timeouts, as modifying an
 // interface's ConnectionTrackingSpecification does in AWS. Live entries
 // keep their state and last-seen time; from now on they expire by the new
@@ -10,20 +12,23 @@ func (t *Table) Reconfigure(c Config) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	// From fields New set and nothing changes: reading t.cfg here,
-	// before taking a lock, raced with another Reconfigure writing it.
 	c.Capacity, c.SizeHint, c.Shards = t.capacity, t.sizeHint, len(t.shards)
 	c = c.withDefaults()
-	// Timeouts are read under a shard's lock; holding every shard's lock
-	// (in index order) makes the change atomic for all of them.
+	t.reconf.Lock()
+	defer t.reconf.Unlock()
+	// Holding every shard's lock at once (in index order, after reconf)
+	// makes the change atomic: no packet sees one shard's new timeouts
+	// and another's old ones.
 	for i := range t.shards {
 		t.shards[i].mu.Lock()
 	}
 	t.cfg = c
 	for i := range t.shards {
+		s := &t.shards[i]
+		s.setTimeoutsLocked(&c)
 		// Entries may now expire sooner than the recorded lower bound.
-		t.shards[i].minDead = -1 << 63
-		t.shards[i].mu.Unlock()
+		s.minDead = math.MinInt64
+		s.mu.Unlock()
 	}
 	return nil
 }

@@ -1,10 +1,6 @@
 package conntrack
 
-import (
-	"time"
-
-	"github.com/pfsim/pfsim/flow"
-)
+import "github.com/pfsim/pfsim/flow"
 
 // State is the state of a tracked connection.
 type State uint8
@@ -69,38 +65,6 @@ func (s State) String() string {
 		return stateNames[s]
 	}
 	return "INVALID"
-}
-
-// timeout returns the idle timeout of state s under the table's settings.
-func (t *Table) timeout(s State) time.Duration {
-	if s == Established { // the state of nearly every packet: one compare
-		return t.cfg.TCPEstablishedTimeout
-	}
-	switch s {
-	case SynSent:
-		return SynSentTimeout
-	case SynRecv:
-		return SynRecvTimeout
-	case Established:
-		return t.cfg.TCPEstablishedTimeout
-	case FinWait:
-		return FinWaitTimeout
-	case CloseWait:
-		return CloseWaitTimeout
-	case LastAck:
-		return LastAckTimeout
-	case TimeWait:
-		return TimeWaitTimeout
-	case Close:
-		return CloseTimeout
-	case UDPSingle:
-		return t.cfg.UDPTimeout
-	case UDPStream:
-		return t.cfg.UDPStreamTimeout
-	case ICMPQuery:
-		return ICMPTimeout
-	}
-	return OtherTimeout
 }
 
 // startState returns the state a new entry created by p starts in, or
