@@ -51,9 +51,11 @@ import (
 //     root covers the spread of the shards' shares), so a full table
 //     costs 64 · 4/3 · h/(H/S) bytes a connection: 85.3 bytes plus a few
 //     percent of slack (86.7 at H = 10⁶, S = 16).
-//   - a shard that reaches its limit grows by half. Just before growing
-//     a connection costs 64 · 4/3 = 85.3 bytes; right after, 64 · 2 =
-//     128, and the old array, until the collector frees it, 85.3 more.
+//   - a shard that reaches its limit first removes every expired entry,
+//     and grows by half only if that freed less than a quarter of the
+//     limit. Just before growing a connection costs 64 · 4/3 = 85.3
+//     bytes; right after, 64 · 2 = 128, and the old array, until the
+//     collector frees it, 85.3 more.
 //
 // The shard header below is padded to two cache lines: shards are
 // allocated side by side, and a goroutine's lock and header then never

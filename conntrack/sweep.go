@@ -9,6 +9,8 @@ import (
 // evenly over the shards and at least one per shard (max <= 0 means all
 // of them), and returns how many it removed. Successive calls continue
 // where the last one stopped, so a caller can spread the work over time.
+// [Table.Create] sweeps a few slots of its own as well; Sweep is for
+// callers that want expired entries gone sooner, or counted exactly.
 func (t *Table) Sweep(now time.Time, max int) int {
 	n := now.UnixNano()
 	if max <= 0 {

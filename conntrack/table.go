@@ -18,8 +18,8 @@ import (
 // Time is the caller's: every method that can see an entry expire takes
 // now. An entry whose last packet was seen at least its idle timeout ago
 // is gone (CT-17: a packet at exactly last+timeout finds nothing). Expired
-// entries are removed lazily, when a lookup meets them, and by
-// [Table.Sweep].
+// entries are removed lazily: when a lookup meets them, a few at a time by
+// [Table.Create], and by [Table.Sweep].
 //
 // A Table is safe for concurrent use. It is split into shards, each with
 // its own lock; both directions of a flow hash to the same shard.
@@ -109,7 +109,9 @@ type Result struct {
 	// Age is how long before now the entry was created.
 	Age time.Duration
 	// Expired is set by a Lookup that found the flow's entry past its idle
-	// timeout (and removed it).
+	// timeout (and removed it). An expired entry may be gone before a
+	// packet meets it, removed by sweeping (Sweep's, or the little that
+	// Create does); then the Lookup finds nothing and Expired is false.
 	Expired bool
 	// Closed is true when the packet ended the entry at once (an RST before
 	// any reply, CT-17h): the packet was admitted, the entry is gone.
@@ -234,12 +236,29 @@ func (t *Table) removeLocked(s *shard, pos uint32) {
 	t.count.Add(-1)
 }
 
+// createSweep is how many slots each Create that stores an entry looks at
+// from its shard's sweep cursor, removing what has expired (see
+// [Table.sweepStepLocked]). With k slots a Create, the cursor passes over
+// a shard of n slots in about n/(k−1) Creates into it (each removal makes
+// it look at its slot once more), so in a steady stream of new flows an
+// entry outlives its timeout by at most about that many Creates, and the
+// shard holds its live entries plus at most about n/(k−1) expired ones.
+// With k = 4 and the load limit of 3/4, a shard reaches its limit only
+// once more than 5/12 of its slots are live; [Table.makeRoomLocked] then
+// clears the rest before it decides to grow.
+const createSweep = 4
+
 // Create starts tracking the connection p opens, at now, if p can start
 // one (a TCP SYN or a plain ACK/data segment, any UDP or other-protocol
 // packet, an ICMP query request). If the flow already has a live entry, p
 // is applied to it and the status is Existing. If the table is at
 // capacity even after expired entries are cleared, the status is Full and
 // the packet is counted in [Table.Exceeded] (CT-20).
+//
+// Each entry Create stores also pays for a little sweeping: a few slots
+// of its shard, from where the last sweep stopped, are checked and freed
+// if expired, so that a table that only ever sees new flows still lets go
+// of the old ones.
 //
 // With a warm table (room in the shard under its load limit) Create does
 // not allocate.
@@ -272,6 +291,9 @@ func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 			s.mu.Unlock()
 			return Result{}, CannotStart
 		}
+		if !swept {
+			t.sweepStepLocked(s, n, createSweep)
+		}
 		if t.reserve() {
 			break
 		}
@@ -287,9 +309,9 @@ func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 		s.mu.Lock()
 	}
 	if s.live >= s.limit {
-		s.resizeLocked(grownSize(len(s.slots)))
+		t.makeRoomLocked(s, n)
 	}
-	// The key is absent; a removal or growth above may have moved the
+	// The key is absent; removals and growth above may have moved the
 	// empty slot the search ended at, so look for one again.
 	e := &s.slots[s.emptySlotLocked(tag)]
 	*e = entry{key: ck, created: n, last: n, state: st, flags: lastOrig, tag: tag}
@@ -306,6 +328,19 @@ func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 	r := Result{State: st, Created: time.Unix(0, n)}
 	s.mu.Unlock()
 	return r, Created
+}
+
+// makeRoomLocked makes room for one more entry in s, which holds as many
+// as its load limit allows: it removes every expired entry of the shard
+// and, unless that freed a quarter of the limit, grows the slots by half.
+// Asking for a quarter keeps a shard whose live entries hover at the
+// limit from sweeping all of it on every Create. The caller holds s.mu.
+func (t *Table) makeRoomLocked(s *shard, now int64) {
+	t.sweepShardLocked(s, now)
+	if s.live < s.limit-s.limit/4 {
+		return
+	}
+	s.resizeLocked(grownSize(len(s.slots)))
 }
 
 // reserve counts one more entry unless the table is at capacity. The

@@ -516,3 +516,73 @@ func TestConcurrentReconfigure(t *testing.T) {
 	_, ok = tab.Lookup(&rp, at(time.Hour+3*c.UDPTimeout))
 	assert.False(t, ok, "expired after %s", c.UDPTimeout)
 }
+
+// TestCreateBoundsTable: a table fed a long stream of short-lived flows,
+// and never swept by its caller, keeps about the flows alive at any time
+// (plus a share of expired ones that its own sweeping has not reached
+// yet), not every flow it ever saw, in memory as well as in Len.
+func TestCreateBoundsTable(t *testing.T) {
+	const (
+		flows = 200_000
+		step  = 10 * time.Millisecond // UDP, 30 s: 3000 flows alive at a time
+		alive = int(DefaultUDPTimeout / step)
+	)
+	tab := newTable(t, Config{})
+	slots := func() int {
+		n := 0
+		for i := range tab.shards {
+			n += len(tab.shards[i].slots)
+		}
+		return n
+	}
+	maxLen, maxSlots := 0, 0
+	for i := range flows {
+		p := flow.Packet{Proto: flow.UDP, Src: netip.AddrFrom4([4]byte{10, 1, byte(i >> 16), byte(i >> 8)}), Dst: netip.AddrFrom4([4]byte{10, 0, 0, 2}),
+			SrcPort: uint16(i), DstPort: 53}
+		_, st := tab.Create(&p, at(time.Duration(i)*step))
+		require.Equal(t, Created, st, "flow %d", i)
+		maxLen, maxSlots = max(maxLen, tab.Len()), max(maxSlots, slots())
+	}
+	t.Logf("%d flows, %d alive at a time: at most %d entries in %d slots", flows, alive, maxLen, maxSlots)
+	// Create's sweeping of a few slots each keeps the expired entries
+	// under half the live ones here; the full sweep a shard does only
+	// before it would grow would let them reach three quarters.
+	assert.Less(t, maxLen, alive+alive/2, "entries")
+	assert.Less(t, maxSlots, 3*alive, "slots")
+	// Every flow alive at the end is still there.
+	assert.GreaterOrEqual(t, len(tab.Conns(at(time.Duration(flows-1)*step))), alive)
+}
+
+// TestMakeRoom: a shard at its load limit makes room for one more entry
+// by removing its expired entries when they are enough, and by growing by
+// half when they are not.
+func TestMakeRoom(t *testing.T) {
+	tab := newTable(t, Config{Shards: 1, SizeHint: 100})
+	s := &tab.shards[0]
+	n := len(s.slots)
+	fill := func(at time.Duration) {
+		for i := 0; s.live < s.limit; i++ {
+			p := udpFlow(i)
+			_, st := tab.Create(&p, t0.Add(at))
+			require.Equal(t, Created, st)
+		}
+	}
+	fill(0)
+	s.mu.Lock()
+	tab.makeRoomLocked(s, at(time.Minute).UnixNano())
+	s.mu.Unlock()
+	assert.Equal(t, n, len(s.slots), "grew instead of clearing expired entries")
+	assert.Zero(t, tab.Len())
+
+	fill(time.Hour)
+	s.mu.Lock()
+	tab.makeRoomLocked(s, at(time.Hour).UnixNano())
+	s.mu.Unlock()
+	assert.Equal(t, grownSize(n), len(s.slots), "live entries: grown by half")
+	requireProbeRuns(t, s)
+	for i := range int(s.live) {
+		p := udpFlow(i)
+		_, ok := tab.Lookup(&p, at(time.Hour))
+		assert.True(t, ok, "flow %d", i)
+	}
+}
