@@ -61,6 +61,8 @@ import (
 // allocated side by side, and a goroutine's lock and header then never
 // share a line with another shard's.
 type shard struct {
+	// mu guards the fields below marked +checklocks:mu and the entries in
+	// slots.
 	mu sync.Mutex
 
 	// slots holds the entries.
@@ -85,13 +87,14 @@ type shard struct {
 	// +checklocks:mu
 	tcpEstablished, udp, udpStream time.Duration
 
-	_ [48]byte
+	_ [48]byte // padding to two cache lines; never read
 }
 
 // entry is one tracked connection, or an empty slot (state StateNone).
 // key is the connection's canonical key. It is 64 bytes, one cache line:
 // the 40-byte key, two exact nanosecond times, four bytes of state and a
-// 4-byte tag.
+// 4-byte tag. Its fields are guarded by the mu of the shard whose slots
+// hold it; code that reads or writes an entry holds that lock.
 type entry struct {
 	key          flow.Key
 	created      int64 // unix ns
@@ -118,7 +121,7 @@ func slotsFor(n int) int { return max((4*n+2)/3, minSlots) }
 func home(tag, n uint32) uint32 { return uint32(uint64(tag) * uint64(n) >> 32) }
 
 // init gives s n empty slots and the configuration's timeouts. It runs
-// in New, before the table is shared.
+// in New, before the table is shared, so it takes no lock.
 func (s *shard) init(n int, c *Config) {
 	s.slots = make([]entry, n)
 	s.limit = limitFor(n)
@@ -128,12 +131,14 @@ func (s *shard) init(n int, c *Config) {
 
 // setTimeoutsLocked copies c's configurable timeouts. The caller holds
 // s.mu.
+// +checklocks:s.mu
 func (s *shard) setTimeoutsLocked(c *Config) {
 	s.tcpEstablished, s.udp, s.udpStream = c.TCPEstablishedTimeout, c.UDPTimeout, c.UDPStreamTimeout
 }
 
 // timeoutLocked returns the idle timeout of state st. The caller holds
 // s.mu.
+// +checklocks:s.mu
 func (s *shard) timeoutLocked(st State) time.Duration {
 	if st == Established { // the state of nearly every packet: one compare
 		return s.tcpEstablished
@@ -166,6 +171,7 @@ func (s *shard) timeoutLocked(st State) time.Duration {
 // expiredLocked reports whether e's idle timeout has run out at now (unix
 // ns). Differences, not sums, are compared, so that any two times 292
 // years apart compare right. The caller holds s.mu.
+// +checklocks:s.mu
 func (s *shard) expiredLocked(e *entry, now int64) bool {
 	return now-e.last >= int64(s.timeoutLocked(e.state))
 }
@@ -173,6 +179,7 @@ func (s *shard) expiredLocked(e *entry, now int64) bool {
 // findLocked returns the slot of the entry with canonical key ck and tag
 // tag; found is false when there is none, and then pos is the empty slot
 // that ended the search, where the key would go. The caller holds s.mu.
+// +checklocks:s.mu
 func (s *shard) findLocked(ck *flow.Key, tag uint32) (pos uint32, found bool) {
 	slots := s.slots
 	n := uint32(len(slots))
@@ -192,6 +199,7 @@ func (s *shard) findLocked(ck *flow.Key, tag uint32) (pos uint32, found bool) {
 
 // emptySlotLocked returns the first empty slot from tag's home on: where
 // a key with that tag, known to be absent, goes. The caller holds s.mu.
+// +checklocks:s.mu
 func (s *shard) emptySlotLocked(tag uint32) uint32 {
 	slots := s.slots
 	n := uint32(len(slots))
@@ -208,6 +216,7 @@ func (s *shard) emptySlotLocked(tag uint32) uint32 {
 // its cluster whose way from home passes the hole, so that no tombstone
 // is needed. Entries only ever move backwards, towards their home. The
 // caller holds s.mu.
+// +checklocks:s.mu
 func (s *shard) deleteLocked(hole uint32) {
 	slots := s.slots
 	n := uint32(len(slots))
@@ -241,6 +250,7 @@ func (s *shard) deleteLocked(hole uint32) {
 
 // resizeLocked moves the entries to n new slots, n > s.live. The cursor
 // keeps its relative place. The caller holds s.mu.
+// +checklocks:s.mu
 func (s *shard) resizeLocked(n int) {
 	old := s.slots
 	s.slots = make([]entry, n)

@@ -106,7 +106,8 @@ const (
 
 // step advances e with packet p going in the original (orig) or reply
 // direction. It reports kill=true when the entry must be deleted at once
-// after admitting p: an RST before any reply (CT-17h).
+// after admitting p: an RST before any reply (CT-17h). The caller holds
+// the lock of e's shard, as for every use of an entry.
 func (e *entry) step(p *flow.Packet, orig bool) (kill bool) {
 	switch p.Proto {
 	case flow.TCP:

@@ -31,7 +31,7 @@ func (t *Table) Sweep(now time.Time, max int) int {
 }
 
 // sweepAll removes every expired entry of every shard, taking one shard
-// lock at a time.
+// lock at a time; the caller holds none.
 func (t *Table) sweepAll(now int64) int {
 	removed := 0
 	for i := range t.shards {
@@ -49,6 +49,7 @@ func (t *Table) sweepAll(now int64) int {
 // then looked at again (and counts again towards max). An entry that a
 // removal elsewhere shifts back past the cursor waits for the next pass.
 // The caller holds s.mu.
+// +checklocks:s.mu
 func (t *Table) sweepStepLocked(s *shard, now int64, max int) int {
 	if s.live == 0 || now < s.minDead {
 		return 0 // nothing can have expired
@@ -76,6 +77,7 @@ func (t *Table) sweepStepLocked(s *shard, now int64, max int) int {
 // move entries backwards, into the slot being looked at, or, for a
 // cluster that wraps, from the first slots (already seen) to the last.
 // The caller holds s.mu.
+// +checklocks:s.mu
 func (t *Table) sweepShardLocked(s *shard, now int64) int {
 	if s.live == 0 || now < s.minDead {
 		return 0

@@ -25,20 +25,22 @@ import (
 // its own lock; both directions of a flow hash to the same shard.
 //
 // Lock discipline. Each shard's mu guards the fields of that shard
-// (marked +checklocks:mu there). reconf serializes [Table.Reconfigure]
-// and guards cfg. Locks are taken in this order: reconf, then shard locks
-// in index order; a method other than Reconfigure holds at most one shard
-// lock at a time and calls nothing outside the package while holding it.
-// Functions named ...Locked expect the lock of the shard they are given
-// (or of their receiver) to be held. The remaining fields are immutable
+// (marked +checklocks:mu there) and the entries in its slots. reconf
+// serializes [Table.Reconfigure] and guards cfg. Locks are taken in this
+// order: reconf, then shard locks in index order; a method other than
+// Reconfigure holds at most one shard lock at a time, and no code that
+// runs under a shard lock takes another lock. Functions named ...Locked
+// need the lock of the shard they are given (or of their receiver) held,
+// as their +checklocks annotations say; the helpers that take an entry
+// (icmpFits, entry.step) say so too. The remaining fields are immutable
 // after New, or atomic.
 type Table struct {
 	// Immutable after New.
-	seed     uint64 // the hash seed
-	mask     uint64 // len(shards) - 1
-	capacity int    // Config.Capacity; 0: no limit
-	sizeHint int    // Config.SizeHint
-	shards   []shard
+	seed     uint64  // the hash seed
+	mask     uint64  // len(shards) - 1
+	capacity int     // Config.Capacity; 0: no limit
+	sizeHint int     // Config.SizeHint
+	shards   []shard // the slice; each shard guards its own fields
 
 	// reconf serializes Reconfigure, which holds it while it takes every
 	// shard lock, and guards cfg.
@@ -48,7 +50,8 @@ type Table struct {
 	// +checklocks:reconf
 	cfg Config
 
-	count    atomic.Int64  // live entries, expired-but-unswept included
+	// Atomic: read and written without a lock.
+	count    atomic.Int64  // entries, expired-but-unswept included
 	exceeded atomic.Uint64 // packets dropped because the table was full
 }
 
@@ -151,8 +154,9 @@ func (s Status) String() string {
 }
 
 // locate sets *ck to p's canonical key and returns whether that is p's
-// own key, its shard and its index tag, all from one pass over the
-// packet ([flow.Packet.CanonicalKeyHash]).
+// own key, its shard and its tag, all from one pass over the packet
+// ([flow.Packet.CanonicalKeyHash]). It reads only fields fixed in New and
+// takes no lock.
 func (t *Table) locate(p *flow.Packet, ck *flow.Key) (same bool, s *shard, tag uint32) {
 	same, h := p.CanonicalKeyHash(t.seed, ck)
 	return same, &t.shards[h&t.mask], uint32(h >> 32)
@@ -200,6 +204,7 @@ func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
 // writes the result's fields in place rather than building a Result and
 // returning it, which made the compiler copy it in 16-byte moves over the
 // smaller stores just made, a store-forwarding stall.
+// +checklocks:s.mu
 func (t *Table) applyLocked(s *shard, pos uint32, p *flow.Packet, orig bool, n int64, r *Result) {
 	e := &s.slots[pos]
 	kill := e.step(p, orig)
@@ -217,6 +222,7 @@ func (t *Table) applyLocked(s *shard, pos uint32, p *flow.Packet, orig bool, n i
 // icmpFits reports whether an ICMP packet may use query entry e in the
 // direction it goes: the request type that created e the original way, the
 // matching reply type the reply way (CT-10: echo 8↔0, timestamp 13↔14, ...).
+// The caller holds the lock of e's shard.
 func icmpFits(p *flow.Packet, e *entry, orig bool) bool {
 	req, ok := flow.ICMPQuery(p.Proto, p.ICMPType)
 	if !ok || req != orig {
@@ -231,6 +237,7 @@ func icmpFits(p *flow.Packet, e *entry, orig bool) bool {
 
 // removeLocked removes the entry in slot pos. Entries after it may shift
 // back (see [shard.deleteLocked]). The caller holds s.mu.
+// +checklocks:s.mu
 func (t *Table) removeLocked(s *shard, pos uint32) {
 	s.deleteLocked(pos)
 	t.count.Add(-1)
@@ -335,6 +342,7 @@ func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 // and, unless that freed a quarter of the limit, grows the slots by half.
 // Asking for a quarter keeps a shard whose live entries hover at the
 // limit from sweeping all of it on every Create. The caller holds s.mu.
+// +checklocks:s.mu
 func (t *Table) makeRoomLocked(s *shard, now int64) {
 	t.sweepShardLocked(s, now)
 	if s.live < s.limit-s.limit/4 {
@@ -345,7 +353,8 @@ func (t *Table) makeRoomLocked(s *shard, now int64) {
 
 // reserve counts one more entry unless the table is at capacity. The
 // compare-and-swap keeps goroutines that create entries in different
-// shards at once from passing the capacity together.
+// shards at once from passing the capacity together. It needs no lock;
+// Create calls it holding its shard's.
 func (t *Table) reserve() bool {
 	if t.capacity == 0 {
 		t.count.Add(1)
