@@ -86,8 +86,12 @@ type shard struct {
 	// that a packet reads them from the header whose lock it holds.
 	// +checklocks:mu
 	tcpEstablished, udp, udpStream time.Duration
+	// latest is the latest now (unix ns) a method has been given for this
+	// shard: what Reconfigure takes as the time of the change.
+	// +checklocks:mu
+	latest int64
 
-	_ [48]byte // padding to two cache lines; never read
+	_ [40]byte // padding to two cache lines; never read
 }
 
 // entry is one tracked connection, or an empty slot (state StateNone).
@@ -126,7 +130,16 @@ func (s *shard) init(n int, c *Config) {
 	s.slots = make([]entry, n)
 	s.limit = limitFor(n)
 	s.minDead = math.MaxInt64
+	s.latest = math.MinInt64
 	s.setTimeoutsLocked(c)
+}
+
+// seeLocked records that the table was given time now for s.
+// +checklocks:s.mu
+func (s *shard) seeLocked(now int64) {
+	if now > s.latest {
+		s.latest = now
+	}
 }
 
 // setTimeoutsLocked copies c's configurable timeouts. The caller holds

@@ -24,6 +24,7 @@ func (t *Table) Sweep(now time.Time, max int) int {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
+		s.seeLocked(n)
 		removed += t.sweepStepLocked(s, n, per)
 		s.mu.Unlock()
 	}
@@ -37,6 +38,7 @@ func (t *Table) sweepAll(now int64) int {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
+		s.seeLocked(now)
 		removed += t.sweepShardLocked(s, now)
 		s.mu.Unlock()
 	}

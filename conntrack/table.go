@@ -177,6 +177,7 @@ func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
 	same, s, tag := t.locate(p, &ck)
 	n := now.UnixNano()
 	s.mu.Lock()
+	s.seeLocked(n)
 	pos, found := s.findLocked(&ck, tag)
 	if !found {
 		s.mu.Unlock()
@@ -275,6 +276,7 @@ func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 	same, s, tag := t.locate(p, &ck)
 	n := now.UnixNano()
 	s.mu.Lock()
+	s.seeLocked(n)
 	for swept := false; ; swept = true {
 		if pos, found := s.findLocked(&ck, tag); found {
 			e := &s.slots[pos]
@@ -412,6 +414,7 @@ func (t *Table) Conns(now time.Time) []Conn {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
+		s.seeLocked(n)
 		for j := range s.slots {
 			e := &s.slots[j]
 			if e.state == StateNone || s.expiredLocked(e, n) {

@@ -586,3 +586,31 @@ func TestMakeRoom(t *testing.T) {
 		assert.True(t, ok, "flow %d", i)
 	}
 }
+
+// TestReconfigureLongerKeepsExpiredGone: an entry that expired before a
+// change to a longer timeout stays gone, whether or not anything had
+// removed it from memory; one still alive at the change lives by the new
+// timeout. The change happens at the latest time the table was given.
+func TestReconfigureLongerKeepsExpiredGone(t *testing.T) {
+	for _, swept := range []bool{false, true} {
+		t.Run(fmt.Sprintf("swept=%v", swept), func(t *testing.T) {
+			tab := newTable(t, Config{TCPEstablishedTimeout: 60 * time.Second, Shards: 1})
+			old := tcp(cli, srv, fA)                    // picked up mid-stream at 0: ESTABLISHED
+			young := tcp("198.51.100.8:50000", srv, fA) // at 30 s
+			play(t, tab, []step{{p: old, create: true}, {p: young, at: sec(30), create: true}})
+			// At 60 s the old connection has expired; the young one lives.
+			if swept {
+				require.Equal(t, 1, tab.Sweep(at(sec(60)), 0))
+			} else {
+				require.Len(t, tab.Conns(at(sec(60))), 1)
+			}
+			require.NoError(t, tab.Reconfigure(Config{TCPEstablishedTimeout: 600 * time.Second}))
+			_, ok := tab.Lookup(&old, at(sec(61)))
+			assert.False(t, ok, "an expired connection came back")
+			_, ok = tab.Lookup(&young, at(sec(89)))
+			assert.True(t, ok, "the live connection keeps its entry")
+			_, ok = tab.Lookup(&young, at(sec(89+599)))
+			assert.True(t, ok, "and lives by the new timeout")
+		})
+	}
+}
