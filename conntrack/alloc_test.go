@@ -73,8 +73,9 @@ func TestCreateNoAllocs(t *testing.T) {
 		p := udpFlow(i)
 		play(t, tab, []step{{p: p, create: true}})
 	}
-	// Let them all expire (UDP, 30 s) and sweep them out: 10 000 free
-	// slots, about 625 per shard, far more than the runs below need.
+	// Let them all expire (UDP, 30 s) and sweep them out: room for
+	// 10 000 entries, about 625 per shard, far more than the runs below
+	// need.
 	require.Equal(t, warm, tab.Sweep(at(time.Minute), 0))
 	require.Zero(t, tab.Len())
 

@@ -282,7 +282,7 @@ func BenchmarkPipeline(b *testing.B) {
 			}
 			return pb.pl.Evaluate(p, flow.Ingress, now)
 		}
-		for range 2 * len(ring) { // warm: slab slots, free lists, map room
+		for range 2 * len(ring) { // warm: the table has grown to its size
 			next()
 		}
 		b.ReportAllocs()

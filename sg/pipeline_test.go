@@ -307,7 +307,7 @@ func TestPipelineNoAllocs(t *testing.T) {
 	})
 
 	// (2) A new tracked flow on a warm table: the same SYNs were tracked
-	// once and swept away, so slab slots, free lists and map room exist.
+	// once and swept away, so the table has room for it without growing.
 	// Each run sends the SYN of a flow not in the table.
 	t.Run("new flow", func(t *testing.T) {
 		pb := newPipeBench(t, conntrack.Config{})
