@@ -144,9 +144,9 @@
 // A slot is one 64-byte cache line holding key, state and times, so a
 // lookup that finds its flow in its home slot touches one line of the
 // table, and the garbage collector has no pointers to scan in it. At most
-// 3/4 and, once a shard has grown, at least 1/2 of the slots are in use:
-// a tracked connection costs 85 to 128 bytes of heap, about 87 when
-// [Config.SizeHint] presizes the table for a million (the derivation is
+// 3/4 of the slots are in use and a full shard grows by half: a tracked
+// connection costs 85 to 128 bytes of heap as a table grows, about 87
+// when [Config.SizeHint] presizes it for a million (the derivation is
 // beside the shard type).
 //
 // # Use

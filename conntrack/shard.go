@@ -14,9 +14,9 @@ import (
 // # Layout
 //
 // A slot is an [entry]: 64 bytes, key and state and times together, and
-// the slot array is 64-byte aligned (the allocator hands out arrays of
-// 64-byte multiples at 64-byte multiples), so a slot is exactly one cache
-// line. A lookup hashes the packet once ([flow.Packet.CanonicalKeyHash]):
+// the slot array starts on a 64-byte boundary (Go's allocator places an
+// array whose size is a multiple of 64 bytes so; TestEntryLine checks
+// it), so a slot is exactly one cache line. A lookup hashes the packet once ([flow.Packet.CanonicalKeyHash]):
 // the low bits of the hash pick the shard, the high 32 bits are the
 // entry's tag, and the tag scaled to the number of slots is the entry's
 // home slot. The lookup reads the home slot and, while the slot is taken
@@ -44,18 +44,21 @@ import (
 //
 // # Memory per connection
 //
-// 64 bytes a slot over a load between 1/2 and 3/4:
+// A slot is 64 bytes and a shard keeps at most 3/4 of its slots in use,
+// so a tracked connection costs at least 64 · 4/3 = 85.3 bytes:
 //
 //   - presized with [Config.SizeHint] H over S shards, a shard gets
 //     slots for h = H/S + 4√(H/S) + 8 entries at load 3/4 (the square
-//     root covers the spread of the shards' shares), so a full table
-//     costs 64 · 4/3 · h/(H/S) bytes a connection: 85.3 bytes plus a few
-//     percent of slack (86.7 at H = 10⁶, S = 16).
+//     root covers the spread of the shards' shares), so a table filled to
+//     the hint costs 64 · 4/3 · h/(H/S) bytes a connection: 85.3 plus a
+//     few percent of slack (86.7 at H = 10⁶, S = 16).
 //   - a shard that reaches its limit first removes every expired entry,
 //     and grows by half only if that freed less than a quarter of the
-//     limit. Just before growing a connection costs 64 · 4/3 = 85.3
-//     bytes; right after, 64 · 2 = 128, and the old array, until the
-//     collector frees it, 85.3 more.
+//     limit. Just before growing a connection costs 85.3 bytes; right
+//     after, 64 · 1.5 · 4/3 = 128, plus the old array (85.3 more) until
+//     the collector frees it.
+//   - shards never shrink: slots sized for more connections than a table
+//     holds now stay with it.
 //
 // The shard header below is padded to two cache lines: shards are
 // allocated side by side, and a goroutine's lock and header then never
@@ -107,7 +110,7 @@ type entry struct {
 	flags        uint8
 	transactions uint8
 	icmpType     uint8  // the query type that created an ICMP entry
-	tag          uint32 // the high half of the key's hash; the home slot
+	tag          uint32 // the high half of the key's hash, which gives the home slot
 }
 
 // minSlots is the fewest slots a shard has.
@@ -134,7 +137,8 @@ func (s *shard) init(n int, c *Config) {
 	s.setTimeoutsLocked(c)
 }
 
-// seeLocked records that the table was given time now for s.
+// seeLocked records that the table was given time now for s. The caller
+// holds s.mu.
 // +checklocks:s.mu
 func (s *shard) seeLocked(now int64) {
 	if now > s.latest {
