@@ -80,8 +80,8 @@ func TestNoAllocs(t *testing.T) {
 
 // TestChurnAllocs: churn may allocate only as a table grows (the issue
 // allows its amortised growth), so a steady state of connections coming
-// and going, in a table presized for it, allocates nothing at all: free
-// slab slots and index slots are reused.
+// and going, in a table presized for it, allocates nothing at all: the
+// slots that expired connections leave are reused.
 func TestChurnAllocs(t *testing.T) {
 	const flows, runs = 20_000, 20_000
 	c := newChurn(t, flows)

@@ -371,7 +371,7 @@ func newNewFlows(tb testing.TB, rules int) *newFlows {
 	for i := range nf.ring {
 		nf.ring[i] = syn(newClientOf(i))
 	}
-	for range 2 * len(nf.ring) { // warm: slab slots, free lists, index room
+	for range 2 * len(nf.ring) { // warm: the table has grown to its size
 		if d := nf.next(); d.Verdict != flow.Allow {
 			tb.Fatalf("warm-up: %s by %s (%s)", d.Verdict, d.Stage, d.Reason)
 		}

@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -65,8 +64,8 @@ func TestLookupNoAllocs(t *testing.T) {
 	assert.Zero(t, allocs)
 }
 
-// TestCreateNoAllocs: on a warm table (slab slots freed by expiry and
-// sweeping, room in the index) Create does not allocate.
+// TestCreateNoAllocs: on a warm table (slots freed by expiry and
+// sweeping, room under each shard's load limit) Create does not allocate.
 func TestCreateNoAllocs(t *testing.T) {
 	const warm, runs = 10_000, 200
 	tab := newTable(t, Config{})
@@ -74,8 +73,9 @@ func TestCreateNoAllocs(t *testing.T) {
 		p := udpFlow(i)
 		play(t, tab, []step{{p: p, create: true}})
 	}
-	// Let them all expire (UDP, 30 s) and sweep them out: 10 000 free
-	// slots, about 625 per shard, far more than the runs below need.
+	// Let them all expire (UDP, 30 s) and sweep them out: room for
+	// 10 000 entries, about 625 per shard, far more than the runs below
+	// need.
 	require.Equal(t, warm, tab.Sweep(at(time.Minute), 0))
 	require.Zero(t, tab.Len())
 
@@ -105,7 +105,7 @@ func TestCreateNoAllocs(t *testing.T) {
 		i++
 	}
 	// AllocsPerRun divides the count by the runs in integers, which
-	// would hide an allocation made now and then (a slab or map growing).
+	// would hide an allocation made now and then (a shard growing).
 	// Measuring one run at a time makes every allocation count.
 	var allocs float64
 	for range runs / 2 {
@@ -114,10 +114,4 @@ func TestCreateNoAllocs(t *testing.T) {
 	assert.Zero(t, bad, "every Create created")
 	assert.Equal(t, runs, tab.Len())
 	assert.Zero(t, allocs)
-}
-
-// TestEntrySize: a slab entry is 64 bytes, one cache line; the B/flow
-// figure of BenchmarkLookup and the package documentation rely on it.
-func TestEntrySize(t *testing.T) {
-	assert.Equal(t, uintptr(64), unsafe.Sizeof(entry{}))
 }

@@ -126,10 +126,10 @@ func BenchmarkBaseline(b *testing.B) {
 	})
 }
 
-// BenchmarkCreate: a new connection (a SYN) on a warm table, whose slab
-// slots and index room were freed by earlier connections expiring. Every
-// 65536 connections the clock jumps past SYN_SENT's 120 s and a full
-// Sweep, outside the timer, frees the slots for the next round.
+// BenchmarkCreate: a new connection (a SYN) on a warm table, whose slots
+// were freed by earlier connections expiring. Every 65536 connections the
+// clock jumps past SYN_SENT's 120 s and a full Sweep, outside the timer,
+// frees the slots for the next round.
 func BenchmarkCreate(b *testing.B) {
 	const k = 1 << 16
 	rng := rand.New(rand.NewPCG(3, 4))

@@ -94,8 +94,8 @@
 // microseconds, jump five days ahead, or go back and run again. An entry
 // whose last packet came at last is alive at now while now − last is less
 // than its timeout; a packet at exactly last + timeout finds nothing, and
-// [Table.Lookup] says so with [Result.Expired] so that an explanation can
-// mention it (CT-17). Times are kept as Unix nanoseconds, so now must lie
+// [Table.Lookup] says so with [Result.Expired], while the entry has not
+// been swept away, so that an explanation can mention it (CT-17). Times are kept as Unix nanoseconds, so now must lie
 // between the years 1678 and 2262; the zero [time.Time] (year 1) does not.
 //
 // # Capacity
@@ -115,7 +115,11 @@
 //
 // Expiry is lazy: an entry stays in memory after its timeout until a
 // packet of its flow meets it (and removes it), a full table clears it,
-// or [Table.Sweep] does. Sweep(now, max) looks at about max slots, spread
+// [Table.Create] comes across it, or [Table.Sweep] does. Create looks at a
+// few slots of its shard, where the last sweep stopped, for each entry it
+// stores, and at all of them before the shard would grow, so a table that
+// is never swept still holds about its live connections, not every one it
+// ever saw. Sweep(now, max) looks at about max slots, spread
 // over the shards, and continues where the previous call stopped, so a
 // caller can bound the work done per tick; Sweep(now, 0) removes every
 // expired entry. [Table.Len] and [Table.Available] count entries still in
@@ -125,22 +129,25 @@
 // # Concurrency and lock discipline
 //
 // A [Table] is safe for concurrent use. It is split into shards (16 by
-// default, [Config.Shards]), each an open-addressing index from canonical
-// key to a slot in a pointer-free slab of entries, guarded by its own
-// mutex. Both directions of a flow hash to the same shard. A method holds
-// at most one shard lock at a time and never calls out while holding it
+// default, [Config.Shards]), each an open-addressing hash table whose
+// slots hold the entries themselves, guarded by its own mutex. Both
+// directions of a flow hash to the same shard. A method holds at most one
+// shard lock at a time and never calls out while holding it
 // ([Table.Reconfigure] takes them all, in order); the entry count and
 // the exceeded counter are atomics, and capacity is reserved with a
 // compare-and-swap before an entry is stored. Only a full table's
 // clearing, Sweep and Conns visit every shard, one after another.
 //
 // [Table.Lookup] runs on every packet and does not allocate;
-// [Table.Create] does not allocate once the table is warm (a slab slot
-// freed by an expired entry, room in the shard's index). The tests hold
-// both to zero allocations. A tracked connection costs about 85 bytes of
-// heap in a table of a million (BenchmarkLookup's B/flow metric, Go 1.26
-// on amd64; 82 when [Config.SizeHint] presizes it): a 64-byte slab entry
-// plus its share of the shard's index, 8-byte slots at most 3/4 full.
+// [Table.Create] does not allocate once the table is warm (room in the
+// shard under its load limit). The tests hold both to zero allocations.
+// A slot is one 64-byte cache line holding key, state and times, so a
+// lookup that finds its flow in its home slot touches one line of the
+// table, and the garbage collector has no pointers to scan in it. At most
+// 3/4 of the slots are in use and a full shard grows by half: a tracked
+// connection costs 85 to 128 bytes of heap as a table grows, about 87
+// when [Config.SizeHint] presizes it for a million (the derivation is
+// beside the shard type).
 //
 // # Use
 //

@@ -91,7 +91,7 @@ func ExampleTable_Lookup() {
 
 // An interface whose table is full drops packets that would start a
 // connection and counts them (CT-18..CT-20); expired entries are cleared
-// first, and a periodic bounded Sweep keeps memory in check.
+// first, and Sweep clears them whenever the caller likes.
 func ExampleTable_Sweep() {
 	tab := conntrack.MustNew(conntrack.Config{Capacity: 2, UDPTimeout: 60 * time.Second})
 	now := time.Unix(1_700_000_000, 0)
@@ -106,8 +106,9 @@ func ExampleTable_Sweep() {
 	}
 	fmt.Println("exceeded:", tab.Exceeded(), "available:", tab.Available())
 
-	// A minute later (UdpTimeout 60 s) both entries have expired.
-	fmt.Println("swept:", tab.Sweep(now.Add(time.Minute), 100), "available:", tab.Available())
+	// A minute later (UdpTimeout 60 s) both entries have expired; a
+	// sweep with no bound removes every expired entry.
+	fmt.Println("swept:", tab.Sweep(now.Add(time.Minute), 0), "available:", tab.Available())
 	// Output:
 	// 50000 created
 	// 50001 created

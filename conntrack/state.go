@@ -1,10 +1,6 @@
 package conntrack
 
-import (
-	"time"
-
-	"github.com/pfsim/pfsim/flow"
-)
+import "github.com/pfsim/pfsim/flow"
 
 // State is the state of a tracked connection. The states are named in
 // package flow, so that a [flow.Decision] can carry one; see
@@ -29,38 +25,6 @@ const (
 	ICMPQuery   = flow.StateICMP        // CT-10
 	Generic     = flow.StateGeneric     // CT-12
 )
-
-// timeout returns the idle timeout of state s under the table's settings.
-func (t *Table) timeout(s State) time.Duration {
-	if s == Established { // the state of nearly every packet: one compare
-		return t.cfg.TCPEstablishedTimeout
-	}
-	switch s {
-	case SynSent:
-		return SynSentTimeout
-	case SynRecv:
-		return SynRecvTimeout
-	case Established:
-		return t.cfg.TCPEstablishedTimeout
-	case FinWait:
-		return FinWaitTimeout
-	case CloseWait:
-		return CloseWaitTimeout
-	case LastAck:
-		return LastAckTimeout
-	case TimeWait:
-		return TimeWaitTimeout
-	case Close:
-		return CloseTimeout
-	case UDPSingle:
-		return t.cfg.UDPTimeout
-	case UDPStream:
-		return t.cfg.UDPStreamTimeout
-	case ICMPQuery:
-		return ICMPTimeout
-	}
-	return OtherTimeout
-}
 
 // startState returns the state a new entry created by p starts in, or
 // StateNone if p cannot start a tracked connection: a TCP segment that is
@@ -101,7 +65,8 @@ const (
 
 // step advances e with packet p going in the original (orig) or reply
 // direction. It reports kill=true when the entry must be deleted at once
-// after admitting p: an RST before any reply (CT-17h).
+// after admitting p: an RST before any reply (CT-17h). The caller holds
+// the lock of e's shard, as for every use of an entry.
 func (e *entry) step(p *flow.Packet, orig bool) (kill bool) {
 	switch p.Proto {
 	case flow.TCP:

@@ -18,77 +18,42 @@ import (
 // Time is the caller's: every method that can see an entry expire takes
 // now. An entry whose last packet was seen at least its idle timeout ago
 // is gone (CT-17: a packet at exactly last+timeout finds nothing). Expired
-// entries are removed lazily when a lookup meets them and by [Table.Sweep].
+// entries are removed lazily: when a lookup meets them, a few at a time by
+// [Table.Create], and by [Table.Sweep].
 //
 // A Table is safe for concurrent use. It is split into shards, each with
 // its own lock; both directions of a flow hash to the same shard.
 //
-// Lock discipline: shard.mu guards every field of its shard. A method
-// holds at most one shard lock at a time, except [Table.Reconfigure],
-// which takes them all in index order. cfg is guarded by every shard's
-// lock (reading it needs any one). count and exceeded are atomics.
+// Lock discipline. Each shard's mu guards the fields of that shard
+// (marked +checklocks:mu there) and the entries in its slots. reconf
+// serializes [Table.Reconfigure] and guards cfg. Locks are taken in this
+// order: reconf, then shard locks in index order; a method other than
+// Reconfigure holds at most one shard lock at a time, and no code that
+// runs under a shard lock takes another lock. Functions named ...Locked
+// need the lock of the shard they are given (or of their receiver) held,
+// as their +checklocks annotations say; the helpers that take an entry
+// (icmpFits, entry.step) say so too. The remaining fields are immutable
+// after New, or atomic.
 type Table struct {
-	cfg      Config // guarded by every shard's lock: Reconfigure holds them all
-	capacity int    // cfg.Capacity, fixed for the table's life
-	seed     uint64
-	mask     uint64
-	shards   []shard
+	// Immutable after New.
+	seed     uint64  // the hash seed
+	mask     uint64  // len(shards) - 1
+	capacity int     // Config.Capacity; 0: no limit
+	sizeHint int     // Config.SizeHint
+	shards   []shard // the slice; each shard guards its own fields
 
-	count    atomic.Int64  // live entries, expired-but-unswept included
+	// reconf serializes Reconfigure, which holds it while it takes every
+	// shard lock, and guards cfg.
+	reconf sync.Mutex
+	// cfg is the configuration with defaults filled in. Each shard keeps
+	// its own copy of the timeouts, under its own lock.
+	// +checklocks:reconf
+	cfg Config
+
+	// Atomic: read and written without a lock.
+	count    atomic.Int64  // entries, expired-but-unswept included
 	exceeded atomic.Uint64 // packets dropped because the table was full
 }
-
-// shard is one locked part of the table. Entries live in a slab without
-// pointers, so a million of them cost the garbage collector nothing to
-// scan. The index over the slab is the shard's own open-addressing hash
-// table (slots), not a Go map: the flow's hash is computed once per packet
-// ([flow.Packet.CanonicalKeyHash]) and picks the shard, the home slot and
-// a 32-bit tag, where a map hashed the 40-byte key a second time; the key
-// itself is compared only when the tag matches. An 8-byte slot, at most
-// 3/4 of them in use, costs 11 to 21 bytes per connection, where the map
-// cost about 100: a presized table of a million connections takes about
-// 82 bytes per connection instead of 173 (BenchmarkEstablished's B/flow),
-// and a lookup in it is about twice as fast.
-//
-// A slot is 0 when empty, else tag<<32 | (slab index + 1), where tag is
-// the high 32 bits of the flow's hash; the low bits of the tag are the
-// slot's home. Collisions probe linearly; a removal shifts the rest of the
-// cluster back, so there are no tombstones and a lookup stops at the first
-// empty slot. The index doubles when it would pass 3/4 full.
-//
-// Free slab slots form a list threaded through the entries themselves
-// (entry.hash of a free entry holds the next free slot + 1), so reusing a
-// slot never allocates. The slab keeps its order: Sweep's cursor walks it
-// in the order entries were first placed.
-type shard struct {
-	mu      sync.Mutex
-	slots   []uint64 // the index; len is a power of two
-	slab    []entry
-	free    uint32 // first free slab slot + 1; 0: none
-	live    uint32 // entries in the index
-	cursor  int    // next slab slot Sweep looks at
-	minDead int64  // no entry expires before this (unix ns); a lower bound
-	// Pads the shard to 128 bytes: shards are allocated together, and
-	// two cache lines each keep one goroutine's lock and index header
-	// from sharing a line with another's (BenchmarkParallel).
-	_ [48]byte
-}
-
-// entry is one tracked connection, or a free slab slot (state StateNone).
-// key is its canonical key. It is 64 bytes, one cache line.
-type entry struct {
-	key          flow.Key
-	created      int64 // unix ns
-	last         int64 // unix ns of the last packet
-	state        State // StateNone marks a free slab slot
-	flags        uint8
-	transactions uint8
-	icmpType     uint8  // the query type that created an ICMP entry
-	hash         uint32 // the index tag (high half of the key's hash); free: next free slot + 1
-}
-
-// minSlots is the smallest index a shard starts with.
-const minSlots = 8
 
 // New returns an empty table with the given configuration, or an error if
 // the configuration is out of AWS's ranges.
@@ -97,32 +62,19 @@ func New(cfg Config) (*Table, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	t := &Table{cfg: cfg, capacity: cfg.Capacity, seed: newSeed(), mask: uint64(cfg.Shards - 1), shards: make([]shard, cfg.Shards)}
+	t := &Table{cfg: cfg, capacity: cfg.Capacity, sizeHint: cfg.SizeHint, seed: newSeed(),
+		mask: uint64(cfg.Shards - 1), shards: make([]shard, cfg.Shards)}
 	per := cfg.SizeHint / cfg.Shards
 	if per > 0 {
 		// A shard's share varies: about per ± sqrt(per). Room for four
-		// standard deviations more keeps every shard's slab from growing
-		// (and copying) when the table reaches the hint.
+		// standard deviations more keeps every shard from growing (and
+		// copying) when the table reaches the hint.
 		per += 4*int(math.Sqrt(float64(per))) + 8
 	}
 	for i := range t.shards {
-		s := &t.shards[i]
-		s.slots = make([]uint64, slotsFor(per))
-		if per > 0 {
-			s.slab = make([]entry, 0, per)
-		}
+		t.shards[i].init(slotsFor(per), &cfg)
 	}
 	return t, nil
-}
-
-// slotsFor returns the index size for n entries: a power of two at least
-// minSlots with n at most 3/4 of it.
-func slotsFor(n int) int {
-	m := minSlots
-	for m*3/4 < n {
-		m *= 2
-	}
-	return m
 }
 
 // MustNew is New for configurations known to be valid, in tests and
@@ -142,12 +94,9 @@ func newSeed() uint64 {
 }
 
 // Config returns the table's configuration, with defaults filled in.
-// It takes a shard's lock, since [Table.Reconfigure] writes the
-// configuration while holding all of them.
 func (t *Table) Config() Config {
-	s := &t.shards[0]
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	t.reconf.Lock()
+	defer t.reconf.Unlock()
 	return t.cfg
 }
 
@@ -163,7 +112,9 @@ type Result struct {
 	// Age is how long before now the entry was created.
 	Age time.Duration
 	// Expired is set by a Lookup that found the flow's entry past its idle
-	// timeout (and removed it).
+	// timeout (and removed it). An expired entry may be gone before a
+	// packet meets it, removed by sweeping (Sweep's, or the little that
+	// Create does); then the Lookup finds nothing and Expired is false.
 	Expired bool
 	// Closed is true when the packet ended the entry at once (an RST before
 	// any reply, CT-17h): the packet was admitted, the entry is gone.
@@ -203,98 +154,12 @@ func (s Status) String() string {
 }
 
 // locate sets *ck to p's canonical key and returns whether that is p's
-// own key, its shard and its index tag, all from one pass over the
-// packet ([flow.Packet.CanonicalKeyHash]).
+// own key, its shard and its tag, all from one pass over the packet
+// ([flow.Packet.CanonicalKeyHash]). It reads only fields fixed in New and
+// takes no lock.
 func (t *Table) locate(p *flow.Packet, ck *flow.Key) (same bool, s *shard, tag uint32) {
 	same, h := p.CanonicalKeyHash(t.seed, ck)
 	return same, &t.shards[h&t.mask], uint32(h >> 32)
-}
-
-// find returns the slab index of the entry with canonical key ck and tag
-// tag, and the slot that holds it; found is false when there is none, and
-// then pos is the empty slot that ended the search. The caller holds s.mu.
-func (s *shard) find(ck *flow.Key, tag uint32) (pos int, i uint32, found bool) {
-	m := len(s.slots) - 1
-	want := uint64(tag) << 32
-	for pos = int(tag) & m; ; pos = (pos + 1) & m {
-		v := s.slots[pos]
-		if v == 0 {
-			return pos, 0, false
-		}
-		if v&^0xffff_ffff == want {
-			i = uint32(v) - 1
-			if s.slab[i].key.Equal(ck) {
-				return pos, i, true
-			}
-		}
-	}
-}
-
-// slotOf returns the slot that holds slab index i, whose entry has tag
-// tag. The caller holds s.mu and knows the entry is indexed.
-func (s *shard) slotOf(i, tag uint32) int {
-	m := len(s.slots) - 1
-	v := uint64(tag)<<32 | uint64(i+1)
-	pos := int(tag) & m
-	for s.slots[pos] != v {
-		pos = (pos + 1) & m
-	}
-	return pos
-}
-
-// link indexes slab index i under tag, growing the index first if it
-// would pass 3/4 full. The key must not be indexed yet. The caller holds
-// s.mu.
-func (s *shard) link(i, tag uint32) {
-	if int(s.live+1) > len(s.slots)*3/4 {
-		s.grow()
-	}
-	m := len(s.slots) - 1
-	pos := int(tag) & m
-	for s.slots[pos] != 0 {
-		pos = (pos + 1) & m
-	}
-	s.slots[pos] = uint64(tag)<<32 | uint64(i+1)
-	s.live++
-}
-
-// grow doubles the index. The caller holds s.mu.
-func (s *shard) grow() {
-	old := s.slots
-	s.slots = make([]uint64, 2*len(old))
-	m := len(s.slots) - 1
-	for _, v := range old {
-		if v == 0 {
-			continue
-		}
-		pos := int(v>>32) & m
-		for s.slots[pos] != 0 {
-			pos = (pos + 1) & m
-		}
-		s.slots[pos] = v
-	}
-}
-
-// unlink empties slot pos and shifts back the entries after it in its
-// cluster that may move (those whose home is not between pos and where
-// they are), so that every entry stays reachable from its home without
-// tombstones. The caller holds s.mu.
-func (s *shard) unlink(pos int) {
-	m := len(s.slots) - 1
-	for j := pos; ; {
-		j = (j + 1) & m
-		v := s.slots[j]
-		if v == 0 {
-			break
-		}
-		home := int(v>>32) & m
-		if (j-home)&m >= (j-pos)&m { // pos lies on the way from home to j
-			s.slots[pos] = v
-			pos = j
-		}
-	}
-	s.slots[pos] = 0
-	s.live--
 }
 
 // Lookup finds the tracked connection p belongs to, in either direction,
@@ -304,21 +169,23 @@ func (s *shard) unlink(pos int) {
 // admits the request type one way and the reply type the other, CT-10).
 //
 // Lookup must not allocate: it is on every packet's path. It hashes the
-// key once (shard, slot and tag all come from that hash), takes one shard
-// lock, and reads one index slot and one 64-byte entry in the common case.
+// key once (shard, home slot and tag all come from that hash), takes one
+// shard lock, and in the common case reads one slot, a single cache line
+// that holds the key, the state and the times.
 func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
 	var ck flow.Key
 	same, s, tag := t.locate(p, &ck)
 	n := now.UnixNano()
 	s.mu.Lock()
-	pos, i, found := s.find(&ck, tag)
+	s.seeLocked(n)
+	pos, found := s.findLocked(&ck, tag)
 	if !found {
 		s.mu.Unlock()
 		return r, false
 	}
-	e := &s.slab[i]
-	if t.expired(e, n) {
-		t.remove(s, pos, i)
+	e := &s.slots[pos]
+	if s.expiredLocked(e, n) {
+		t.removeLocked(s, pos)
 		s.mu.Unlock()
 		r.Expired = true
 		return r, false
@@ -328,25 +195,27 @@ func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
 		s.mu.Unlock()
 		return r, false
 	}
-	t.apply(s, e, pos, i, p, orig, n, &r)
+	t.applyLocked(s, pos, p, orig, n, &r)
 	s.mu.Unlock()
 	return r, true
 }
 
-// apply runs p through e, held in slab slot i and index slot pos, and
-// fills *r, a zero Result; it removes e if p ends it. The caller holds
-// s.mu. It writes the result's fields in place: building a Result and
-// returning it made the compiler copy it in 16-byte moves over the
-// smaller stores just made, a stall that cost a tenth of a lookup.
-func (t *Table) apply(s *shard, e *entry, pos int, i uint32, p *flow.Packet, orig bool, n int64, r *Result) {
+// applyLocked runs p through the entry in slot pos and fills *r, a zero
+// Result; it removes the entry if p ends it. The caller holds s.mu. It
+// writes the result's fields in place rather than building a Result and
+// returning it, which made the compiler copy it in 16-byte moves over the
+// smaller stores just made, a store-forwarding stall.
+// +checklocks:s.mu
+func (t *Table) applyLocked(s *shard, pos uint32, p *flow.Packet, orig bool, n int64, r *Result) {
+	e := &s.slots[pos]
 	kill := e.step(p, orig)
 	e.last = n
 	r.State, r.Reply = e.state, !orig
 	r.Created, r.Age = time.Unix(0, e.created), time.Duration(n-e.created)
 	if kill {
 		r.Closed = true
-		t.remove(s, pos, i)
-	} else if d := n + int64(t.timeout(e.state)); d < s.minDead {
+		t.removeLocked(s, pos)
+	} else if d := n + int64(s.timeoutLocked(e.state)); d < s.minDead {
 		s.minDead = d
 	}
 }
@@ -354,6 +223,7 @@ func (t *Table) apply(s *shard, e *entry, pos int, i uint32, p *flow.Packet, ori
 // icmpFits reports whether an ICMP packet may use query entry e in the
 // direction it goes: the request type that created e the original way, the
 // matching reply type the reply way (CT-10: echo 8↔0, timestamp 13↔14, ...).
+// The caller holds the lock of e's shard.
 func icmpFits(p *flow.Packet, e *entry, orig bool) bool {
 	req, ok := flow.ICMPQuery(p.Proto, p.ICMPType)
 	if !ok || req != orig {
@@ -366,19 +236,25 @@ func icmpFits(p *flow.Packet, e *entry, orig bool) bool {
 	return t == e.icmpType
 }
 
-// expired reports whether e's idle timeout has run out at n. Differences,
-// not sums, are compared so that any pair of times 292 years apart works.
-func (t *Table) expired(e *entry, n int64) bool {
-	return n-e.last >= int64(t.timeout(e.state))
-}
-
-// remove frees slab slot i, indexed at slot pos. The caller holds s.mu.
-func (t *Table) remove(s *shard, pos int, i uint32) {
-	s.unlink(pos)
-	s.slab[i] = entry{hash: s.free}
-	s.free = i + 1
+// removeLocked removes the entry in slot pos. Entries after it may shift
+// back (see [shard.deleteLocked]). The caller holds s.mu.
+// +checklocks:s.mu
+func (t *Table) removeLocked(s *shard, pos uint32) {
+	s.deleteLocked(pos)
 	t.count.Add(-1)
 }
+
+// createSweep is how many slots each Create that stores an entry looks at
+// from its shard's sweep cursor, removing what has expired (see
+// [Table.sweepStepLocked]). With k slots a Create, the cursor passes over
+// a shard of n slots in about n/(k−1) Creates into it (each removal makes
+// it look at its slot once more), so in a steady stream of new flows an
+// entry outlives its timeout by at most about that many Creates, and the
+// shard holds its live entries plus at most about n/(k−1) expired ones.
+// With k = 4 and the load limit of 3/4, a shard reaches its limit only
+// once more than 5/12 of its slots are live; [Table.makeRoomLocked] then
+// clears the rest before it decides to grow.
+const createSweep = 4
 
 // Create starts tracking the connection p opens, at now, if p can start
 // one (a TCP SYN or a plain ACK/data segment, any UDP or other-protocol
@@ -387,22 +263,28 @@ func (t *Table) remove(s *shard, pos int, i uint32) {
 // capacity even after expired entries are cleared, the status is Full and
 // the packet is counted in [Table.Exceeded] (CT-20).
 //
-// With a warm table (a free slab slot, room in the index) Create does not
-// allocate.
+// Each entry Create stores also pays for a little sweeping: a few slots
+// of its shard, from where the last sweep stopped, are checked and freed
+// if expired, so that a table that only ever sees new flows still lets go
+// of the old ones.
+//
+// With a warm table (room in the shard under its load limit) Create does
+// not allocate.
 func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 	st := startState(p)
 	var ck flow.Key
 	same, s, tag := t.locate(p, &ck)
 	n := now.UnixNano()
 	s.mu.Lock()
+	s.seeLocked(n)
 	for swept := false; ; swept = true {
-		if pos, i, found := s.find(&ck, tag); found {
-			e := &s.slab[i]
-			if !t.expired(e, n) {
+		if pos, found := s.findLocked(&ck, tag); found {
+			e := &s.slots[pos]
+			if !s.expiredLocked(e, n) {
 				orig := same == (e.flags&origCanon != 0)
 				if !p.Proto.IsICMP() || icmpFits(p, e, orig) {
 					var r Result
-					t.apply(s, e, pos, i, p, orig, n, &r)
+					t.applyLocked(s, pos, p, orig, n, &r)
 					s.mu.Unlock()
 					return r, Existing
 				}
@@ -412,11 +294,14 @@ func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 				s.mu.Unlock()
 				return Result{}, CannotStart
 			}
-			t.remove(s, pos, i)
+			t.removeLocked(s, pos)
 		}
 		if st == StateNone {
 			s.mu.Unlock()
 			return Result{}, CannotStart
+		}
+		if !swept {
+			t.sweepStepLocked(s, n, createSweep)
 		}
 		if t.reserve() {
 			break
@@ -432,24 +317,21 @@ func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 		t.sweepAll(n)
 		s.mu.Lock()
 	}
-	var i uint32
-	if s.free != 0 {
-		i = s.free - 1
-		s.free = s.slab[i].hash
-	} else {
-		i = uint32(len(s.slab))
-		s.slab = append(s.slab, entry{})
+	if s.live >= s.limit {
+		t.makeRoomLocked(s, n)
 	}
-	e := &s.slab[i]
-	*e = entry{key: ck, created: n, last: n, state: st, flags: lastOrig, hash: tag}
+	// The key is absent; removals and growth above may have moved the
+	// empty slot the search ended at, so look for one again.
+	e := &s.slots[s.emptySlotLocked(tag)]
+	*e = entry{key: ck, created: n, last: n, state: st, flags: lastOrig, tag: tag}
 	if same {
 		e.flags |= origCanon
 	}
 	if st == ICMPQuery {
 		e.icmpType = p.ICMPType
 	}
-	s.link(i, tag)
-	if d := n + int64(t.timeout(st)); s.live == 1 || d < s.minDead {
+	s.live++
+	if d := n + int64(s.timeoutLocked(st)); d < s.minDead {
 		s.minDead = d
 	}
 	r := Result{State: st, Created: time.Unix(0, n)}
@@ -457,9 +339,24 @@ func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 	return r, Created
 }
 
+// makeRoomLocked makes room for one more entry in s, which holds as many
+// as its load limit allows: it removes every expired entry of the shard
+// and, unless that freed a quarter of the limit, grows the slots by half.
+// Asking for a quarter keeps a shard whose live entries hover at the
+// limit from sweeping all of it on every Create. The caller holds s.mu.
+// +checklocks:s.mu
+func (t *Table) makeRoomLocked(s *shard, now int64) {
+	t.sweepShardLocked(s, now)
+	if s.live < s.limit-s.limit/4 {
+		return
+	}
+	s.resizeLocked(grownSize(len(s.slots)))
+}
+
 // reserve counts one more entry unless the table is at capacity. The
 // compare-and-swap keeps goroutines that create entries in different
-// shards at once from passing the capacity together.
+// shards at once from passing the capacity together. It needs no lock;
+// Create calls it holding its shard's.
 func (t *Table) reserve() bool {
 	if t.capacity == 0 {
 		t.count.Add(1)
@@ -497,76 +394,6 @@ func (t *Table) Available() int {
 	return 0
 }
 
-// Sweep removes expired entries, looking at about max slab slots in all,
-// spread evenly over the shards and at least one per shard (max <= 0
-// means all of them), and returns how many it removed. Successive calls
-// continue where the last one stopped, so a caller can spread the work
-// over time.
-func (t *Table) Sweep(now time.Time, max int) int {
-	n := now.UnixNano()
-	if max <= 0 {
-		return t.sweepAll(n)
-	}
-	per := max / len(t.shards)
-	if per == 0 {
-		per = 1
-	}
-	removed := 0
-	for i := range t.shards {
-		s := &t.shards[i]
-		s.mu.Lock()
-		removed += t.sweepShard(s, n, per)
-		s.mu.Unlock()
-	}
-	return removed
-}
-
-func (t *Table) sweepAll(n int64) int {
-	removed := 0
-	for i := range t.shards {
-		s := &t.shards[i]
-		s.mu.Lock()
-		if s.live > 0 && n >= s.minDead {
-			s.cursor = 0
-			removed += t.sweepShard(s, n, len(s.slab))
-			s.recomputeMinDead(t)
-		}
-		s.mu.Unlock()
-	}
-	return removed
-}
-
-// sweepShard looks at up to max slots from the cursor. The caller holds s.mu.
-func (t *Table) sweepShard(s *shard, n int64, max int) int {
-	removed := 0
-	for k := 0; k < max && len(s.slab) > 0; k++ {
-		if s.cursor >= len(s.slab) {
-			s.cursor = 0
-		}
-		i := s.cursor
-		s.cursor++
-		e := &s.slab[i]
-		if e.state != StateNone && t.expired(e, n) {
-			t.remove(s, s.slotOf(uint32(i), e.hash), uint32(i))
-			removed++
-		}
-	}
-	return removed
-}
-
-func (s *shard) recomputeMinDead(t *Table) {
-	first := true
-	for i := range s.slab {
-		e := &s.slab[i]
-		if e.state == StateNone {
-			continue
-		}
-		if d := e.last + int64(t.timeout(e.state)); first || d < s.minDead {
-			s.minDead, first = d, false
-		}
-	}
-}
-
 // Conn describes one tracked connection, for listings and explanations.
 type Conn struct {
 	// Key is the connection's original key: the first packet's direction.
@@ -587,9 +414,10 @@ func (t *Table) Conns(now time.Time) []Conn {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
-		for j := range s.slab {
-			e := &s.slab[j]
-			if e.state == StateNone || t.expired(e, n) {
+		s.seeLocked(n)
+		for j := range s.slots {
+			e := &s.slots[j]
+			if e.state == StateNone || s.expiredLocked(e, n) {
 				continue
 			}
 			k := e.key
@@ -597,7 +425,7 @@ func (t *Table) Conns(now time.Time) []Conn {
 				k = k.Reverse()
 			}
 			out = append(out, Conn{Key: k, State: e.state, Created: time.Unix(0, e.created),
-				LastSeen: time.Unix(0, e.last), Expires: time.Unix(0, e.last+int64(t.timeout(e.state)))})
+				LastSeen: time.Unix(0, e.last), Expires: time.Unix(0, e.last+int64(s.timeoutLocked(e.state)))})
 		}
 		s.mu.Unlock()
 	}

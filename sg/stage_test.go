@@ -674,9 +674,16 @@ func TestPropertyStageOrderDoesNotMatter(t *testing.T) {
 			require.Equal(t, da.Verdict, db.Verdict, "verdict of %s", msg)
 			require.Equal(t, da.Conntrack, db.Conntrack, "conntrack of %s", msg)
 			require.Equal(t, da.Reason, db.Reason, "reason of %s", msg)
-			require.Equal(t, da.Note, db.Note, "note of %s", msg)
+			// Whether a table still held the flow's expired entry (and
+			// says so, NoteExpired) depends on what its own sweeping,
+			// which follows its hash seed, has let go of already.
+			if da.Note != db.Note {
+				notes := []flow.Note{da.Note, db.Note}
+				require.ElementsMatch(t, []flow.Note{flow.NoteExpired, flow.NoteNone}, notes, "note of %s", msg)
+			}
 			require.Equal(t, da.ConnState, db.ConnState, "state of %s", msg)
-			require.Equal(t, a.Table().Len(), b.Table().Len(), "entries after %s", msg)
+			// Live entries, not Len, for the same reason.
+			require.Equal(t, len(a.Table().Conns(now)), len(b.Table().Conns(now)), "live entries after %s", msg)
 		}
 	})
 }
