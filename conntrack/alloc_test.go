@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/allocs"
 )
 
 // TestLookupNoAllocs: Lookup is on every packet's path and must not
@@ -44,24 +45,24 @@ func TestLookupNoAllocs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var ok bool
-		allocs := testing.AllocsPerRun(100, func() {
+		n := allocs.Count(100, func() {
 			_, ok = tab.Lookup(tc.p, now)
 		})
 		assert.Equal(t, tc.ok, ok, tc.name)
-		assert.Zero(t, allocs, tc.name)
+		assert.Zero(t, n, tc.name)
 	}
 
 	// Both directions of the established connection in one run.
 	var r1, r2 Result
 	var ok1, ok2 bool
-	allocs := testing.AllocsPerRun(1000, func() {
+	n := allocs.Count(1000, func() {
 		r1, ok1 = tab.Lookup(&est, now)
 		r2, ok2 = tab.Lookup(&estBack, now)
 	})
 	require.True(t, ok1 && ok2)
 	assert.Equal(t, Established, r1.State)
 	assert.True(t, r2.Reply)
-	assert.Zero(t, allocs)
+	assert.Zero(t, n)
 }
 
 // TestCreateNoAllocs: on a warm table (slots freed by expiry and
@@ -104,14 +105,10 @@ func TestCreateNoAllocs(t *testing.T) {
 		}
 		i++
 	}
-	// AllocsPerRun divides the count by the runs in integers, which
-	// would hide an allocation made now and then (a shard growing).
-	// Measuring one run at a time makes every allocation count.
-	var allocs float64
-	for range runs / 2 {
-		allocs += testing.AllocsPerRun(1, create)
-	}
+	// The count is exact: an allocation made now and then (a shard
+	// growing) fails the test.
+	n := allocs.Count(runs-1, create) // runs calls in all
 	assert.Zero(t, bad, "every Create created")
 	assert.Equal(t, runs, tab.Len())
-	assert.Zero(t, allocs)
+	assert.Zero(t, n)
 }

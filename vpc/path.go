@@ -131,11 +131,7 @@ func (v *VPC) Send(p *flow.Packet, now time.Time) (Path, error) {
 // packets through one Path allocates nothing once that array holds four
 // hops. The Path must not be used by another goroutine meanwhile.
 func (v *VPC) SendInto(p *flow.Packet, now time.Time, path *Path) error {
-	st := v.cur.Load()
-	if v.sent.Add(1)%sweepEvery == 0 {
-		st.sweep(now)
-	}
-	return st.send(p, now, path)
+	return v.cur.Load().send(p, now, path)
 }
 
 // ENI is a handle on one network interface of a running VPC: the filters
@@ -199,21 +195,6 @@ func (e *ENI) Cross(p *flow.Packet, dir flow.Direction, now time.Time, path *Pat
 
 // maxHops is the most filters a path meets: SG and ACL out, ACL and SG in.
 const maxHops = 4
-
-// Expired entries are removed when a packet meets them; besides, every
-// sweepEvery packets, sweepSlots slots of each interface's table are
-// swept, so that the tables of a long simulation do not keep every flow
-// it ever saw.
-const (
-	sweepEvery = 1024
-	sweepSlots = 4096
-)
-
-func (st *state) sweep(now time.Time) {
-	for _, is := range st.ifaces {
-		is.stage.Table().Sweep(now, sweepSlots)
-	}
-}
 
 // addrEntry is what an address is to the VPC: an interface's, or an AWS
 // service's, whose traffic no filter sees (or, in a VPC that lets an

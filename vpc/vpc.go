@@ -102,8 +102,7 @@ type Change struct {
 // configuration aside and puts it in force with one store, so a packet
 // meets either the old configuration or the new one, never a mixture.
 type VPC struct {
-	cur  atomic.Pointer[state] // the configuration in force
-	sent atomic.Uint64         // packets sent, to pace the sweep
+	cur atomic.Pointer[state] // the configuration in force
 
 	mu     sync.Mutex                  // serialises Apply and Connect; guards the fields below
 	cfg    Config                      // +checklocks:mu

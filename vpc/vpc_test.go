@@ -348,8 +348,9 @@ func TestEgressTrackedThenNACLDrop_CT21(t *testing.T) {
 	assert.Equal(t, 1, v.tables["eni-db"].Len())
 }
 
-// A long simulation does not keep every flow it ever saw: Send sweeps
-// the tables as it goes (expired entries go; live ones stay).
+// A long simulation does not keep every flow it ever saw: each table
+// sweeps a little of itself whenever a connection is created (expired
+// entries go; live ones stay), with no pacing by the VPC.
 func TestSendSweepsExpiredEntries(t *testing.T) {
 	v, err := New(traceConfig())
 	require.NoError(t, err)
