@@ -95,8 +95,9 @@
 // whose last packet came at last is alive at now while now − last is less
 // than its timeout; a packet at exactly last + timeout finds nothing, and
 // [Table.Lookup] says so with [Result.Expired], while the entry has not
-// been swept away, so that an explanation can mention it (CT-17). Times are kept as Unix nanoseconds, so now must lie
-// between the years 1678 and 2262; the zero [time.Time] (year 1) does not.
+// been swept away, so that an explanation can mention it (CT-17). Times
+// are kept as Unix nanoseconds, so now must lie between the years 1678
+// and 2262; the zero [time.Time] (year 1) does not.
 //
 // # Capacity
 //
@@ -119,10 +120,10 @@
 // few slots of its shard, where the last sweep stopped, for each entry it
 // stores, and at all of them before the shard would grow, so a table that
 // is never swept still holds about its live connections, not every one it
-// ever saw. Sweep(now, max) looks at about max slots, spread
-// over the shards, and continues where the previous call stopped, so a
-// caller can bound the work done per tick; Sweep(now, 0) removes every
-// expired entry. [Table.Len] and [Table.Available] count entries still in
+// ever saw. Sweep(now, max) looks at about max slots, spread over the
+// shards, and continues where the previous call stopped, so a caller can
+// bound the work done per tick; Sweep(now, 0) removes every expired
+// entry. [Table.Len] and [Table.Available] count entries still in
 // memory, expired or not (sweep first for exact figures at a time);
 // [Table.Conns] lists the live ones at a time.
 //

@@ -28,7 +28,7 @@ func (t *Table) Reconfigure(c Config) error {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
-		latest = max(latest, s.latest)
+		latest = max(latest, s.latestLocked())
 	}
 	t.cfg = c
 	for i := range t.shards {

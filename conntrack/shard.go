@@ -77,24 +77,29 @@ type shard struct {
 	// limit is the most entries the slots may hold: 3/4 of them.
 	// +checklocks:mu
 	limit uint32
-	// cursor is the next slot an incremental sweep looks at.
-	// +checklocks:mu
-	cursor uint32
 	// minDead is a lower bound on when an entry of the shard can first
 	// expire (unix ns): before it, sweeping has nothing to do.
 	// +checklocks:mu
 	minDead int64
+	// latest and the last times of the entries record the latest now
+	// (unix ns) a method has been given for this shard, the time
+	// Reconfigure takes for the change (see latestLocked). A packet that
+	// finds its entry alive leaves its now in the entry only, so that the
+	// hottest path writes nothing more.
+	// +checklocks:mu
+	latest int64
 	// tcpEstablished, udp and udpStream are the configurable idle
 	// timeouts, the table's cfg copied here by New and Reconfigure so
 	// that a packet reads them from the header whose lock it holds.
+	// tcpEstablished ends the header's first cache line, which is all an
+	// established TCP packet reads of it.
 	// +checklocks:mu
 	tcpEstablished, udp, udpStream time.Duration
-	// latest is the latest now (unix ns) a method has been given for this
-	// shard: what Reconfigure takes as the time of the change.
+	// cursor is the next slot an incremental sweep looks at.
 	// +checklocks:mu
-	latest int64
+	cursor uint32
 
-	_ [40]byte // padding to two cache lines; never read
+	_ [44]byte // padding to two cache lines; never read
 }
 
 // entry is one tracked connection, or an empty slot (state StateNone).
@@ -137,13 +142,27 @@ func (s *shard) init(n int, c *Config) {
 	s.setTimeoutsLocked(c)
 }
 
-// seeLocked records that the table was given time now for s. The caller
-// holds s.mu.
+// seeLocked records that the table was given time now for s, where no
+// entry's last time will record it. The caller holds s.mu.
 // +checklocks:s.mu
 func (s *shard) seeLocked(now int64) {
 	if now > s.latest {
 		s.latest = now
 	}
+}
+
+// latestLocked returns the latest now the table has been given for s:
+// the later of s.latest and its entries' last packets. It looks at every
+// slot. The caller holds s.mu.
+// +checklocks:s.mu
+func (s *shard) latestLocked() int64 {
+	latest := s.latest
+	for i := range s.slots {
+		if e := &s.slots[i]; e.state != StateNone && e.last > latest {
+			latest = e.last
+		}
+	}
+	return latest
 }
 
 // setTimeoutsLocked copies c's configurable timeouts. The caller holds

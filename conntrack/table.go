@@ -177,14 +177,21 @@ func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
 	same, s, tag := t.locate(p, &ck)
 	n := now.UnixNano()
 	s.mu.Lock()
-	s.seeLocked(n)
-	pos, found := s.findLocked(&ck, tag)
-	if !found {
-		s.mu.Unlock()
-		return r, false
+	// The home slot first, inline: it holds the flow for most packets.
+	slots := s.slots
+	pos := home(tag, uint32(len(slots)))
+	e := &slots[pos]
+	if e.tag != tag || e.state == StateNone || !e.key.Equal(&ck) {
+		var found bool
+		if pos, found = s.findLocked(&ck, tag); !found {
+			s.seeLocked(n)
+			s.mu.Unlock()
+			return r, false
+		}
+		e = &slots[pos]
 	}
-	e := &s.slots[pos]
 	if s.expiredLocked(e, n) {
+		s.seeLocked(n)
 		t.removeLocked(s, pos)
 		s.mu.Unlock()
 		r.Expired = true
@@ -192,28 +199,33 @@ func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
 	}
 	orig := same == (e.flags&origCanon != 0)
 	if p.Proto.IsICMP() && !icmpFits(p, e, orig) {
+		s.seeLocked(n)
 		s.mu.Unlock()
 		return r, false
 	}
-	t.applyLocked(s, pos, p, orig, n, &r)
+	// The entry's last records n: a found packet need not tell seeLocked.
+	t.applyLocked(s, e, pos, p, orig, n, &r)
 	s.mu.Unlock()
 	return r, true
 }
 
-// applyLocked runs p through the entry in slot pos and fills *r, a zero
+// applyLocked runs p through entry e, in slot pos, and fills *r, a zero
 // Result; it removes the entry if p ends it. The caller holds s.mu. It
 // writes the result's fields in place rather than building a Result and
 // returning it, which made the compiler copy it in 16-byte moves over the
 // smaller stores just made, a store-forwarding stall.
 // +checklocks:s.mu
-func (t *Table) applyLocked(s *shard, pos uint32, p *flow.Packet, orig bool, n int64, r *Result) {
-	e := &s.slots[pos]
+func (t *Table) applyLocked(s *shard, e *entry, pos uint32, p *flow.Packet, orig bool, n int64, r *Result) {
 	kill := e.step(p, orig)
+	if e.last > n { // the caller's clock went back: keep the later time
+		s.seeLocked(e.last)
+	}
 	e.last = n
 	r.State, r.Reply = e.state, !orig
 	r.Created, r.Age = time.Unix(0, e.created), time.Duration(n-e.created)
 	if kill {
 		r.Closed = true
+		s.seeLocked(n) // the entry that would have recorded n goes
 		t.removeLocked(s, pos)
 	} else if d := n + int64(s.timeoutLocked(e.state)); d < s.minDead {
 		s.minDead = d
@@ -284,7 +296,7 @@ func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
 				orig := same == (e.flags&origCanon != 0)
 				if !p.Proto.IsICMP() || icmpFits(p, e, orig) {
 					var r Result
-					t.applyLocked(s, pos, p, orig, n, &r)
+					t.applyLocked(s, e, pos, p, orig, n, &r)
 					s.mu.Unlock()
 					return r, Existing
 				}

@@ -590,20 +590,61 @@ func TestMakeRoom(t *testing.T) {
 // TestReconfigureLongerKeepsExpiredGone: an entry that expired before a
 // change to a longer timeout stays gone, whether or not anything had
 // removed it from memory; one still alive at the change lives by the new
-// timeout. The change happens at the latest time the table was given.
+// timeout. The change happens at the latest time the table was given,
+// whichever method it was given to.
 func TestReconfigureLongerKeepsExpiredGone(t *testing.T) {
-	for _, swept := range []bool{false, true} {
-		t.Run(fmt.Sprintf("swept=%v", swept), func(t *testing.T) {
-			tab := newTable(t, Config{TCPEstablishedTimeout: 60 * time.Second, Shards: 1})
-			old := tcp(cli, srv, fA)                    // picked up mid-stream at 0: ESTABLISHED
-			young := tcp("198.51.100.8:50000", srv, fA) // at 30 s
-			play(t, tab, []step{{p: old, create: true}, {p: young, at: sec(30), create: true}})
-			// At 60 s the old connection has expired; the young one lives.
-			if swept {
-				require.Equal(t, 1, tab.Sweep(at(sec(60)), 0))
-			} else {
-				require.Len(t, tab.Conns(at(sec(60))), 1)
-			}
+	old := tcp(cli, srv, fA)                    // picked up mid-stream at 0 s: ESTABLISHED, 60 s
+	young := tcp("198.51.100.8:50000", srv, fA) // at 30 s
+	other := tcp("198.51.100.9:50000", srv, fS) // a SYN at 50 s
+	ping := icmp("10.0.1.10", "192.0.2.1", flow.ICMPEchoRequest, 1)
+	dns := udpFlow(1) // at 25 s: UDP, 30 s, so no Create sweeps it away before 60 s
+	// Each way the table learns that it is 60 s now, when old has
+	// expired, and nothing has removed it yet.
+	tests := []struct {
+		name string
+		at60 func(tb testing.TB, tab *Table)
+	}{
+		{"full sweep", func(tb testing.TB, tab *Table) { tab.Sweep(at(sec(60)), 0) }},
+		{"bounded sweep", func(tb testing.TB, tab *Table) { tab.Sweep(at(sec(60)), 1) }},
+		{"conns", func(tb testing.TB, tab *Table) { require.Len(tb, tab.Conns(at(sec(60))), 3) }},
+		{"lookup found", func(tb testing.TB, tab *Table) {
+			_, ok := tab.Lookup(&young, at(sec(60)))
+			require.True(tb, ok)
+		}},
+		{"lookup missed", func(tb testing.TB, tab *Table) {
+			p := udpFlow(99)
+			_, ok := tab.Lookup(&p, at(sec(60)))
+			require.False(tb, ok)
+		}},
+		{"lookup expired", func(tb testing.TB, tab *Table) {
+			r, ok := tab.Lookup(&dns, at(sec(60)))
+			require.True(tb, !ok && r.Expired)
+		}},
+		{"reset before any reply", func(tb testing.TB, tab *Table) {
+			rst := tcp(srv, "198.51.100.9:50000", fRA)
+			r, ok := tab.Lookup(&rst, at(sec(60)))
+			require.True(tb, ok && r.Closed)
+		}},
+		{"icmp of the wrong kind", func(tb testing.TB, tab *Table) {
+			wrong := icmp("192.0.2.1", "10.0.1.10", flow.ICMPEchoRequest, 1) // a request the reply way
+			_, ok := tab.Lookup(&wrong, at(sec(60)))
+			require.False(tb, ok)
+		}},
+		{"create that cannot start", func(tb testing.TB, tab *Table) {
+			p := tcp("203.0.113.5:40000", srv, fSA)
+			_, st := tab.Create(&p, at(sec(60)))
+			require.Equal(tb, CannotStart, st)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tab := newTable(t, Config{TCPEstablishedTimeout: 60 * time.Second})
+			play(t, tab, []step{
+				{p: old, create: true}, {p: dns, at: sec(25), create: true},
+				{p: young, at: sec(30), create: true},
+				{p: other, at: sec(50), create: true}, {p: ping, at: sec(50), create: true},
+			})
+			tc.at60(t, tab)
 			require.NoError(t, tab.Reconfigure(Config{TCPEstablishedTimeout: 600 * time.Second}))
 			_, ok := tab.Lookup(&old, at(sec(61)))
 			assert.False(t, ok, "an expired connection came back")
@@ -613,4 +654,20 @@ func TestReconfigureLongerKeepsExpiredGone(t *testing.T) {
 			assert.True(t, ok, "and lives by the new timeout")
 		})
 	}
+}
+
+// TestReconfigureAfterClockWentBack: a packet at an earlier time than the
+// entry's last one does not make the table forget the later time, which
+// Reconfigure takes for the change.
+func TestReconfigureAfterClockWentBack(t *testing.T) {
+	tab := newTable(t, Config{TCPEstablishedTimeout: 60 * time.Second, Shards: 1})
+	old := tcp(cli, srv, fA)
+	young := tcp("198.51.100.8:50000", srv, fA)
+	play(t, tab, []step{{p: old, create: true}, {p: young, at: sec(30), create: true}, {p: young, at: sec(60)}})
+	// Another goroutine's packet, a little behind: young's last goes back
+	// to 59 s, but the table has been at 60 s, when old had expired.
+	play(t, tab, []step{{p: young, at: sec(59)}})
+	require.NoError(t, tab.Reconfigure(Config{TCPEstablishedTimeout: 600 * time.Second}))
+	_, ok := tab.Lookup(&old, at(sec(61)))
+	assert.False(t, ok, "an expired connection came back")
 }
