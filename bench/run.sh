@@ -197,7 +197,8 @@ $([ -s "$RAW_ANCHOR" ] && "$BENCHSTAT" "$RAW_ANCHOR" || echo "missing: $RAW_ANCH
 ## Targets of the performance issue
 
 Medians of this run. Established and Parallel go through the whole interface
-pipeline (ACL of 20 rules each way, security groups of 20 inbound rules, table);
+path in its VPC, \`vpc.ENI.Cross\` (ACL of 20 rules each way, security groups of 20
+inbound rules, connection table);
 the baseline is a bare Go map lookup of precomputed keys. The anchor does less
 per packet than Established/flows=1e3 (one flow, always in cache; no ACL or
 security groups; no decoding in its timed loop): see [\`$ANCHOR_DIR/README.md\`]($ANCHOR_DIR/README.md).
@@ -221,10 +222,10 @@ BenchmarkComponents takes Established apart on the same packets (same run):
 
 | part | flows=1e3 | flows=1e6 |
 | --- | --- | --- |
-| whole pipeline (Established) | $(ns "$est3") | $(ns "$est6") |
+| the interface's whole path (Established) | $(ns "$est3") | $(ns "$est6") |
 | connection table alone (\`conntrack.Table.Lookup\`) | $(ns "$look3") | $(ns "$look6") |
 | network ACL alone (20 rules, scanned) | $(ns "$aclc") | |
-| \`flow.Pipeline\` over two stages that cost nothing (path-floor) | $(ns "$floor") | |
+| the path itself, \`vpc.ENI.Cross\` over an ACL with no rules (path-floor) | $(ns "$floor") | |
 | bare Go map lookup (Baseline/map) | $(ns "$base3") | $(ns "$base6") |
 | the anchor: tailscale's filter, one open UDP flow, packet parsed beforehand (udp-existing-flow-v4) | $(ns "$anchor")$([ "$anchor" = missing ] || echo " ($anchor_allocs allocs/op)") | |
 
