@@ -43,13 +43,29 @@
 // untracked flows (CT-14); ACL changes apply to the next packet (NACL-29).
 // An interface keeps its connection table across every change; new
 // tracking timeouts apply to its live entries from then on. Expired
-// entries are removed when a packet meets them, and Send sweeps a bounded
-// part of every table every 1024 packets.
+// entries are removed when a packet meets them, and each table sweeps a
+// little of itself whenever a connection is created.
 //
-// A VPC is safe for concurrent use. Send returns a [Path] holding every
-// stage's decision (one allocation per packet); a loop that pushes many
-// packets, such as a property test, can pass one Path to [VPC.SendInto]
-// and allocate nothing at all.
+// # One path
+//
+// One piece of code walks a packet through the filters: the crossing of
+// one interface, inbound (the subnet's ACL, then the groups) or outbound
+// (the groups, then the ACL). [VPC.Send] runs it for each end of a path
+// that is an interface; [ENI.Cross] runs it for traffic seen on one
+// interface, such as a capture or that interface's flow log. Each [Hop]
+// of a [Path] holds a compact [flow.Decision] and a pointer to the
+// configuration the packet met, which is immutable: [Path.Why],
+// [Path.Explain] and [Hop.Detail] render the words from the rule set that
+// decided, even after the VPC has changed. [Path.Final] sums the hops up;
+// Send states the rule.
+//
+// A VPC is safe for concurrent use, and sending takes no lock: the
+// compiled configuration is one atomic pointer, which Apply replaces with
+// one store once the next configuration is built, so a packet meets the
+// old rules or the new, never a mixture. Send returns a [Path] holding
+// every hop's decision (one allocation per packet); a loop that pushes
+// many packets, such as a property test, can pass one Path to
+// [VPC.SendInto] or [ENI.Cross] and allocate nothing at all.
 //
 // [VPC.Connect] plays both ends of a TCP handshake or a ping through the
 // filters, using each interface's listening ports: a completed handshake
