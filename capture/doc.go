@@ -11,7 +11,7 @@
 // from there the packet goes through network ACLs, security groups and
 // connection tracking like any packet written by hand:
 //
-//	frame --Decoder.Decode--> flow.Packet --Pipeline--> flow.Decision
+//	frame --Decoder.Decode--> flow.Packet --vpc.ENI.Cross--> vpc.Path (its hops and final flow.Decision)
 //
 // # Link types
 //
