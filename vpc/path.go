@@ -169,13 +169,17 @@ func (e *ENI) ID() string { return e.id }
 // from an AWS service is not filtered (NOT-10). For traffic between two
 // interfaces of the VPC, whose path depends on both, use [VPC.Send].
 //
-// It returns an error if the interface has left the VPC. It does not
-// allocate once path.Hops holds two hops.
+// It returns an error if the interface has left the VPC, or if p's
+// addresses are not both IPv4 or both IPv6. Once a Path has been used, it
+// does not allocate: the path keeps its hops' array.
 func (e *ENI) Cross(p *flow.Packet, dir flow.Direction, now time.Time, path *Path) error {
 	st := e.v.cur.Load()
 	is := st.bySlot[e.slot]
-	if is == nil {
+	switch {
+	case is == nil:
 		return fmt.Errorf("interface %s: no longer in the VPC", e.id)
+	case !p.Src.IsValid() || !p.Dst.IsValid() || p.Src.Is4() != p.Dst.Is4():
+		return fmt.Errorf("packet %s: addresses must both be IPv4 or both IPv6", p)
 	}
 	path.reset(p)
 	peer := p.Src

@@ -437,3 +437,31 @@ func TestOutcomeText(t *testing.T) {
 	var o Outcome
 	assert.ErrorContains(t, o.UnmarshalText([]byte("hung")), `"hung"`)
 }
+
+// TestENIErrors: an interface the VPC does not have, a packet whose
+// addresses are of two families, and an interface that a change removed
+// each get an error that names it.
+func TestENIErrors(t *testing.T) {
+	v := oneInterface(t, "10.0.1.10", nacl.Default("acl-default"), sgWeb)
+	_, err := v.ENI("eni-nope")
+	assert.ErrorContains(t, err, "interface eni-nope: no such interface")
+
+	eni, err := v.ENI("eni")
+	require.NoError(t, err)
+	assert.Equal(t, "eni", eni.ID())
+	var path Path
+	mixed := flow.Packet{Proto: flow.UDP, Src: netip.MustParseAddr("2001:db8::7"), Dst: netip.MustParseAddr("10.0.1.10"), DstPort: 53}
+	assert.ErrorContains(t, eni.Cross(&mixed, flow.Ingress, t0, &path), "addresses must both be IPv4 or both IPv6")
+	var zero flow.Packet
+	assert.Error(t, eni.Cross(&zero, flow.Ingress, t0, &path))
+
+	// The handle follows the VPC's changes: the next packet meets the
+	// subnet's new ACL.
+	syn := flow.MustParsePacket("tcp 198.51.100.7:50000 > 10.0.1.10:80 [S]")
+	require.NoError(t, eni.Cross(&syn, flow.Ingress, t0, &path))
+	assert.Equal(t, flow.Allow, path.Final.Verdict)
+	require.NoError(t, v.Apply(Change{NetworkACLs: []nacl.ACL{nacl.Custom("acl-default")}}))
+	require.NoError(t, eni.Cross(&syn, flow.Ingress, t0, &path))
+	assert.Equal(t, flow.Drop, path.Final.Verdict)
+	assert.Equal(t, flow.StageNACL, path.Final.Stage)
+}
