@@ -13,10 +13,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
 )
 
 func main() {
@@ -64,30 +64,71 @@ var officeGroup = sg.Group{
 	Ingress: []sg.Rule{{Protocol: tcp, FromPort: 443, ToPort: 443, CIDR: office}},
 }
 
+// openGroup lets everything through both ways, untracked: the interface
+// behind the ACL alone.
+var openGroup = sg.Group{
+	ID:      "sg-open",
+	Ingress: []sg.Rule{{Protocol: flow.AnyProtocol, CIDR: anywhere}},
+	Egress:  []sg.Rule{{Protocol: flow.AnyProtocol, CIDR: anywhere}},
+}
+
+// server returns the server's interface in a VPC of its own: its subnet
+// uses network ACL acl, and it carries group g.
+func server(acl nacl.ACL, g sg.Group) (*vpc.ENI, error) {
+	v, err := vpc.New(vpc.Config{
+		NetworkACLs:    []nacl.ACL{acl},
+		SecurityGroups: []sg.Group{g},
+		Subnets:        []vpc.Subnet{{ID: "subnet-web", CIDR: netip.MustParsePrefix("10.0.1.0/24"), ACL: acl.ID}},
+		Interfaces: []vpc.Interface{{ID: "eni-web", Subnet: "subnet-web",
+			PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.10")}, Groups: []string{g.ID}}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.ENI("eni-web")
+}
+
+// hop returns the decision of the path's filter of the given kind.
+func hop(p *vpc.Path, kind flow.StageKind) flow.Decision {
+	for _, h := range p.Hops {
+		if h.Decision.Stage == kind {
+			return h.Decision
+		}
+	}
+	return flow.Decision{}
+}
+
 func run(w io.Writer) error {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	round := func(title string, acl nacl.ACL) error {
-		a, err := nacl.Compile(acl)
+		// Two servers: one behind the ACL with a group that lets all
+		// through, one behind the default ACL (all allowed) with the
+		// office group. Each shows one kind of filter alone.
+		aclAlone, err := server(acl, openGroup)
 		if err != nil {
 			return err
 		}
-		set, err := sg.Compile([]sg.Group{officeGroup}, nil)
+		groupAlone, err := server(nacl.Default("acl-default"), officeGroup)
 		if err != nil {
 			return err
 		}
-		group := sg.NewStage(set, conntrack.MustNew(conntrack.DefaultConfig()))
 		fmt.Fprintf(w, "\n== %s\n", title)
 		fmt.Fprintf(w, "%-15s %-7s %-46s %-24s %s\n", "", "", "packet", "network ACL alone", "security group alone")
+		var pa, pg vpc.Path
 		for i, x := range exchange {
 			p, err := flow.ParsePacket(x.text)
 			if err != nil {
 				return err
 			}
 			now := start.Add(time.Duration(i) * 100 * time.Millisecond)
-			var da, dg flow.Decision
-			a.Evaluate(&p, x.dir, &da)
-			group.Evaluate(&p, x.dir, now, &dg)
-			fmt.Fprintf(w, "%-15s %-7s %-46s %-24s %s\n", x.what, x.dir, x.text, aclCell(da), groupCell(dg))
+			if err := aclAlone.Cross(&p, x.dir, now, &pa); err != nil {
+				return err
+			}
+			if err := groupAlone.Cross(&p, x.dir, now, &pg); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "%-15s %-7s %-46s %-24s %s\n", x.what, x.dir, x.text,
+				aclCell(hop(&pa, flow.StageNACL)), groupCell(hop(&pg, flow.StageSG)))
 		}
 		return nil
 	}
