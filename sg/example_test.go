@@ -3,7 +3,9 @@ package sg_test
 import (
 	"fmt"
 	"net/netip"
+	"time"
 
+	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/sg"
 )
@@ -96,4 +98,33 @@ func ExampleRule_Text() {
 	// icmp type 8 code -1 from 192.0.2.0/24
 	// tcp 1024-65535 to pl-office
 	// tcp 1024-65535 peer pl-office
+}
+
+// A Stage is a set of groups with its connection table. The client's SYN
+// opens a tracked connection; the server's reply gets out by it although
+// the group has no outbound rule. Each decision is a small value; Explain
+// puts it into words with the set's names and rule texts.
+func ExampleStage_Evaluate() {
+	set, err := sg.Compile([]sg.Group{{
+		ID: "sg-https",
+		Ingress: []sg.Rule{{Protocol: flow.ProtocolOf(flow.TCP), FromPort: 443, ToPort: 443,
+			CIDR: netip.MustParsePrefix("198.51.100.0/24")}},
+	}}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st := sg.NewStage(set, conntrack.MustNew(conntrack.DefaultConfig()))
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	syn := flow.MustParsePacket("tcp 198.51.100.7:50000 > 10.0.1.10:443 [S]")
+	synAck := flow.MustParsePacket("tcp 10.0.1.10:443 > 198.51.100.7:50000 [S.]")
+	var d flow.Decision
+	used := st.Evaluate(&syn, flow.Ingress, now, &d)
+	fmt.Println(used.Explain(&d, &syn))
+	used = st.Evaluate(&synAck, flow.Egress, now.Add(time.Second), &d)
+	fmt.Println(used.Explain(&d, &synAck))
+	// Output:
+	// allowed by security group sg-https ingress rule #1 (sg-https ingress tcp 443 from 198.51.100.0/24); the connection is now tracked (SYN_SENT)
+	// allowed by security group connection tracking: part of a connection opened 1s ago (SYN_RECV), whatever the rules say
 }

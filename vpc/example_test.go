@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
 	"github.com/pfsim/pfsim/vpc"
 )
@@ -127,4 +128,58 @@ func ExampleConfig_Validate() {
 	//   subnet web-half: cidr_block 10.0.1.0/25: overlaps subnet web's cidr_block 10.0.1.0/24
 	// interface eni-web, private_ips[0] (overlap false, reserved true)
 	//   interface eni-web: private_ips 10.0.1.1: reserved by AWS in subnet web (10.0.1.0/24): the VPC router (base + 1)
+}
+
+// Traffic seen on one interface, such as a capture taken on it, crosses
+// that interface with ENI.Cross: inbound through the subnet's network ACL,
+// then the groups; outbound the other way. Each hop keeps its decision,
+// and Why says what decided.
+func ExampleENI_Cross() {
+	tcp := flow.ProtocolOf(flow.TCP)
+	anywhere := netip.MustParsePrefix("0.0.0.0/0")
+	v, err := vpc.New(vpc.Config{
+		NetworkACLs: []nacl.ACL{{ID: "acl-web",
+			Ingress: []nacl.Rule{{Number: 100, Action: nacl.Allow, Protocol: tcp, FromPort: 443, ToPort: 443, CIDR: anywhere}},
+			Egress:  []nacl.Rule{{Number: 100, Action: nacl.Allow, Protocol: tcp, FromPort: 443, ToPort: 443, CIDR: anywhere}}}},
+		SecurityGroups: []sg.Group{{ID: "sg-web",
+			Ingress: []sg.Rule{{Protocol: tcp, FromPort: 443, ToPort: 443, CIDR: netip.MustParsePrefix("198.51.100.0/24")}}}},
+		Subnets: []vpc.Subnet{{ID: "subnet-web", CIDR: netip.MustParsePrefix("10.0.1.0/24"), ACL: "acl-web"}},
+		Interfaces: []vpc.Interface{{ID: "eni-web", Subnet: "subnet-web",
+			PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.10")}, Groups: []string{"sg-web"}}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	eni, err := v.ENI("eni-web")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	capture := []struct {
+		dir  flow.Direction
+		text string
+	}{
+		{flow.Ingress, "tcp 198.51.100.7:50000 > 10.0.1.10:443 [S]"},
+		{flow.Egress, "tcp 10.0.1.10:443 > 198.51.100.7:50000 [S.]"},
+	}
+	var path vpc.Path
+	for _, c := range capture {
+		p := flow.MustParsePacket(c.text)
+		if err := eni.Cross(&p, c.dir, now, &path); err != nil {
+			fmt.Println(err)
+			return
+		}
+		for i, h := range path.Hops {
+			if i > 0 {
+				fmt.Print(", then ")
+			}
+			fmt.Print(h.Decision.Stage, " ", h.Decision.Verdict)
+		}
+		fmt.Println(":", path.Why())
+	}
+	// Output:
+	// nacl allow, then sg allow: allowed by security group sg-web ingress rule #1 (sg-web ingress tcp 443 from 198.51.100.0/24); the connection is now tracked (SYN_SENT)
+	// sg allow, then nacl drop: dropped by network ACL acl-web egress rule * (default deny): no rule allows tcp to port 50000 on 198.51.100.7; network ACLs are stateless, so the reply to a request needs a rule of its own (ephemeral ports 1024-65535); the security groups had let it through as part of a tracked connection (SYN_RECV)
 }
