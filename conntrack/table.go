@@ -173,6 +173,15 @@ func (t *Table) locate(p *flow.Packet, ck *flow.Key) (same bool, s *shard, tag u
 // shard lock, and in the common case reads one slot, a single cache line
 // that holds the key, the state and the times.
 func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
+	ok = t.LookupInto(p, now, &r)
+	return r, ok
+}
+
+// LookupInto is Lookup writing the result into *r, which it overwrites:
+// the form for a caller on every packet's path, which then copies no
+// Result. It does not allocate.
+func (t *Table) LookupInto(p *flow.Packet, now time.Time, r *Result) bool {
+	*r = Result{}
 	var ck flow.Key
 	same, s, tag := t.locate(p, &ck)
 	n := now.UnixNano()
@@ -186,7 +195,7 @@ func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
 		if pos, found = s.findLocked(&ck, tag); !found {
 			s.seeLocked(n)
 			s.mu.Unlock()
-			return r, false
+			return false
 		}
 		e = &slots[pos]
 	}
@@ -195,18 +204,18 @@ func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
 		t.removeLocked(s, pos)
 		s.mu.Unlock()
 		r.Expired = true
-		return r, false
+		return false
 	}
 	orig := same == (e.flags&origCanon != 0)
 	if p.Proto.IsICMP() && !icmpFits(p, e, orig) {
 		s.seeLocked(n)
 		s.mu.Unlock()
-		return r, false
+		return false
 	}
 	// The entry's last records n: a found packet need not tell seeLocked.
-	t.applyLocked(s, e, pos, p, orig, n, &r)
+	t.applyLocked(s, e, pos, p, orig, n, r)
 	s.mu.Unlock()
-	return r, true
+	return true
 }
 
 // applyLocked runs p through entry e, in slot pos, and fills *r, a zero

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/allocs"
 )
 
 // udpFlow returns the i-th of a family of distinct UDP flows from the
@@ -670,4 +671,44 @@ func TestReconfigureAfterClockWentBack(t *testing.T) {
 	require.NoError(t, tab.Reconfigure(Config{TCPEstablishedTimeout: 600 * time.Second}))
 	_, ok := tab.Lookup(&old, at(sec(61)))
 	assert.False(t, ok, "an expired connection came back")
+}
+
+// TestLookupInto: LookupInto reports what Lookup reports, on twin tables
+// fed the same packets, whatever *r held before; and it allocates nothing.
+func TestLookupInto(t *testing.T) {
+	a, b := newTable(t, Config{}), newTable(t, Config{})
+	syn := tcpFlow(1, fS)
+	synAck := syn.Reverse()
+	synAck.Flags = fSA
+	ack := syn
+	ack.Flags = fA
+	for _, tab := range []*Table{a, b} {
+		_, st := tab.Create(&syn, t0)
+		require.Equal(t, Created, st)
+	}
+	steps := []struct {
+		p  flow.Packet
+		at time.Duration
+	}{
+		{synAck, time.Second}, {ack, 2 * time.Second}, {tcpFlow(2, fA), 2 * time.Second}, // a miss
+		{ack, 2*time.Second + DefaultTCPEstablishedTimeout}, // expired
+	}
+	for i, s := range steps {
+		want, wok := a.Lookup(&s.p, at(s.at))
+		got := Result{State: Close, Reply: true, Expired: true, Closed: true, Age: time.Hour} // stale
+		ok := b.LookupInto(&s.p, at(s.at), &got)
+		assert.Equal(t, wok, ok, "step %d", i)
+		assert.Equal(t, want.State, got.State, "step %d", i)
+		assert.Equal(t, want.Reply, got.Reply, "step %d", i)
+		assert.Equal(t, want.Age, got.Age, "step %d", i)
+		assert.Equal(t, want.Expired, got.Expired, "step %d", i)
+		assert.Equal(t, want.Closed, got.Closed, "step %d", i)
+		assert.True(t, want.Created.Equal(got.Created), "step %d", i)
+	}
+	p := tcpFlow(3, fS)
+	_, st := b.Create(&p, t0)
+	require.Equal(t, Created, st)
+	var r Result
+	n := allocs.Count(100, func() { b.LookupInto(&p, t0, &r) })
+	assert.Zero(t, n)
 }

@@ -71,8 +71,8 @@ func (st *Stage) Evaluate(p *flow.Packet, dir flow.Direction, now time.Time, d *
 // decide fills r, a decision of st with set in force, about p.
 func (st *Stage) decide(set *Set, p *flow.Packet, r *flow.Decision, now time.Time) {
 	dir := r.Direction
-	res, tracked := st.table.Lookup(p, now)
-	if tracked {
+	var res conntrack.Result
+	if st.table.LookupInto(p, now, &res) {
 		r.Verdict = flow.Allow
 		r.Reason = flow.ReasonTracked
 		r.Conntrack = flow.CTEstablished
