@@ -34,8 +34,7 @@
 //
 // [Parse] (or [Load]) turns such a file into a [File]: typed values of
 // the flow, nacl, sg and vpc packages, each with its position in the
-// file. It
-// validates everything before returning, so that a runner executes the
+// file. It validates everything before returning, so that a runner executes the
 // steps without checking anything again: every field, every reference
 // between declarations, every address, and every step against the VPC as
 // the changes before it leave it. A file with any problem yields no File
