@@ -1,7 +1,7 @@
 // Package conntrack is the connection-tracking table behind an AWS
 // security group: the memory that makes security groups stateful. Section
-// and rule ids (SG-n, CT-n, TRACE-x) refer to pfsim's reference semantics,
-// spec/aws-semantics.md.
+// and rule ids (SG-n, CT-n, TRACE-x) name the AWS behaviours pfsim
+// reproduces; the tests that prove each one carry its id.
 //
 // # Why a security group keeps state
 //

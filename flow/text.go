@@ -8,8 +8,7 @@ import (
 	"strings"
 )
 
-// This file holds the packet text syntax of the scenario format
-// (scenario-format.md, "Packet text"):
+// This file holds the packet text syntax that scenario files use:
 //
 //	PROTO SRC > DST [FLAGS] [extra]
 //
@@ -94,7 +93,7 @@ func (e *ParseError) Unwrap() error { return e.Err }
 //	icmpv6 2001:db8::1 > 2001:db8::2 type 2 code 0
 //	gre 10.0.0.1 > 10.0.0.2
 //
-// (the full grammar is at the top of text.go and in scenario-format.md).
+// (the full grammar is at the top of text.go).
 // Errors are *ParseError values naming the token at fault. Every packet
 // that ParsePacket returns passes [Packet.Validate], and
 // ParsePacket(p.String()) returns p again.

@@ -3,8 +3,8 @@
 // A scenario file describes a small VPC — prefix lists, security groups,
 // network ACLs, subnets, network interfaces — and a timeline of steps:
 // packets to send through the filters, connections to attempt, changes to
-// make, each packet or connection with an optional expectation. The format
-// is specified in scenario-format.md; field names are those of the
+// make, each packet or connection with an optional expectation. This
+// comment describes the format; field names are those of the
 // Terraform AWS provider's inline blocks, so rules can be copied from
 // .tf files:
 //

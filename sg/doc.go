@@ -1,7 +1,7 @@
 // Package sg models AWS security groups: the allow-only filter on a network
 // interface, and the rules that decide which of its flows are tracked.
-// Section and rule ids (SG-n, CT-n, U0..U4) refer to pfsim's reference
-// semantics, spec/aws-semantics.md.
+// Section and rule ids (SG-n, CT-n, U0..U4) name the AWS behaviours pfsim
+// reproduces; the tests that prove each one carry its id.
 //
 // # Allow-only rules
 //
