@@ -27,13 +27,17 @@ import (
 // path and never reaches. TCP flags, ICMP identifiers and source ports do
 // not change a first packet's verdict, so they are not part of a Space.
 type exactEngine interface {
-	// Reaching returns a packet of space that cfg lets reach its
-	// destination, or found false when there is none. The packet is
-	// valid (flow.Packet.Validate) and, for tcp, a SYN.
+	// Reaching returns a packet of space that the filters of cfg let
+	// through: it meets at least one filter on its path and every filter
+	// it meets allows it. Traffic to or from an AWS service, which no
+	// filter sees (NOT-10), is left out. found is false when there is no
+	// such packet. The packet is valid (flow.Packet.Validate) and, for
+	// tcp, a SYN.
 	Reaching(cfg vpc.Config, space Space) (p flow.Packet, found bool, err error)
-	// OnlyIn returns a packet of space that a lets reach its
-	// destination and b does not, or found false when there is none:
-	// over space, a admits nothing b does not.
+	// OnlyIn returns a packet of space that reaches its destination
+	// through a (its filters allow it, or none sees it) and not through
+	// b, or found false when there is none: over space, a admits nothing
+	// b does not.
 	OnlyIn(a, b vpc.Config, space Space) (p flow.Packet, found bool, err error)
 }
 

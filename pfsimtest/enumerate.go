@@ -52,7 +52,7 @@ func (e enumeration) Reaching(cfg vpc.Config, space Space) (flow.Packet, bool, e
 	}
 	var found flow.Packet
 	ok, err := e.probe(space, []*vpc.Config{&cfg}, func(p *flow.Packet, now time.Time, path *vpc.Path) bool {
-		if v.SendInto(p, now, path) == nil && path.Allowed() {
+		if v.SendInto(p, now, path) == nil && path.Allowed() && path.Exempt == "" && len(path.Hops) > 0 {
 			found = *p
 			return true
 		}
@@ -106,7 +106,7 @@ func (e enumeration) probe(space Space, cfgs []*vpc.Config, try func(p *flow.Pac
 	}
 	cl := newClasses(space, cfgs)
 	if n := cl.count(); n > e.limit {
-		return false, fmt.Errorf("%s splits into %d classes of packets, more than the %d this enumeration tries: narrow the space", space, n, e.limit)
+		return false, fmt.Errorf("it splits into %d classes of packets, more than the %d this enumeration tries: narrow it", n, e.limit)
 	}
 	now := Epoch
 	var path vpc.Path
@@ -385,7 +385,10 @@ func addrCuts(prefixes []netip.Prefix, singles []netip.Addr) map[int][]netip.Add
 
 // niceAddrs are the addresses a probe takes when its piece holds one, so
 // that a witness reads like an example: a documentation host.
-var niceAddrs = addrs("198.51.100.7", "2001:db8::7")
+var niceAddrs = addrs(
+	"198.51.100.7", "203.0.113.7", "192.0.2.7", "10.0.0.7", "172.16.0.7", "192.168.0.7", "100.64.0.7",
+	"2001:db8::7", "2001:db8:ffff::7", "fd00::7",
+)
 
 // representatives returns one address of each piece that cuts begin.
 func representatives(cuts []netip.Addr) []netip.Addr {
@@ -395,6 +398,7 @@ func representatives(cuts []netip.Addr) []netip.Addr {
 		for _, n := range niceAddrs {
 			if familyOf(n) == familyOf(c) && c.Compare(n) <= 0 && (i+1 == len(cuts) || n.Less(cuts[i+1])) {
 				out[i] = n
+				break
 			}
 		}
 	}

@@ -18,13 +18,17 @@ import (
 // When one fails, it shows a concrete packet of the space and the words
 // of every filter that packet meets, from the concrete evaluator.
 
-// NeverReaches asserts that no packet of space reaches its destination
-// through s: every one is dropped by some filter on its path. It reports
-// a failure to t and returns false otherwise, showing one packet that
-// gets through and the rules that let it.
+// NeverReaches asserts that the filters of s let no packet of space
+// through: every one is dropped by some filter on its path. Packets to or
+// from an AWS service, which no filter sees (NOT-10), are left out: no
+// rule can stop them, so no rule set is to blame for them ([Exempt] tells
+// which those are). It reports a failure to t and returns false
+// otherwise, showing one packet that gets through and the rules that let
+// it.
 //
+//	// Nothing outside the VPC reaches the database, on any port.
 //	pfsimtest.NeverReaches(t, cfg, pfsimtest.Space{
-//		Src: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")},
+//		Src: pfsimtest.Complement(cfg.CIDR),
 //		Dst: []netip.Prefix{netip.MustParsePrefix("10.0.3.30/32")},
 //	})
 func NeverReaches[S System](t TestingT, s S, space Space) bool {
@@ -38,17 +42,18 @@ func NeverReaches[S System](t TestingT, s S, space Space) bool {
 	p, found, err := engine.Reaching(cfg, space)
 	switch {
 	case err != nil:
-		return failed(t, "NeverReaches", "cannot analyse "+space.String()+": "+err.Error())
+		return failed(t, "NeverReaches", "cannot analyse the space: "+err.Error(), line("space", space.String()))
 	case found:
-		return failed(t, "NeverReaches", "a packet of "+space.String()+" reaches its destination",
-			firstPacketLines(cfg, p)...)
+		return failed(t, "NeverReaches", "a packet of the space gets through the filters",
+			append([]string{line("space", space.String())}, firstPacketLines(cfg, p)...)...)
 	}
 	return true
 }
 
 // Equivalent asserts that a and b let exactly the same packets reach
 // their destinations, among the packets of the spaces given (of every
-// packet when none is). It reports a failure to t and returns false
+// packet when none is). A packet no filter sees (NOT-10) reaches; two
+// configurations with the same subnets see the same such packets. It reports a failure to t and returns false
 // otherwise, showing a packet one lets through and the other drops, with
 // the words of both paths. Equivalent(t, before, after) is the property
 // of a refactoring: rules merged, reordered, split or moved between
@@ -69,14 +74,14 @@ func Equivalent[A, B System](t TestingT, a A, b B, within ...Space) bool {
 		for _, order := range []struct {
 			first, second vpc.Config
 			what          string
-		}{{ca, cb, "the first lets it through, the second drops it"}, {cb, ca, "the second lets it through, the first drops it"}} {
+		}{{ca, cb, "the first lets a packet of the space through, the second drops it"}, {cb, ca, "the second lets a packet of the space through, the first drops it"}} {
 			p, found, err := engine.OnlyIn(order.first, order.second, space)
 			switch {
 			case err != nil:
-				return failed(t, "Equivalent", "cannot analyse "+space.String()+": "+err.Error())
+				return failed(t, "Equivalent", "cannot analyse the space: "+err.Error(), line("space", space.String()))
 			case found:
-				return failed(t, "Equivalent", "a packet of "+space.String()+" is judged apart: "+order.what,
-					sideLines(ca, cb, "first", "second", p)...)
+				return failed(t, "Equivalent", order.what,
+					append([]string{line("space", space.String())}, sideLines(ca, cb, "first", "second", p)...)...)
 			}
 		}
 	}
@@ -106,10 +111,10 @@ func NoWiderThan[S, Than System](t TestingT, s S, than Than, within ...Space) bo
 		p, found, err := engine.OnlyIn(cs, ct, space)
 		switch {
 		case err != nil:
-			return failed(t, "NoWiderThan", "cannot analyse "+space.String()+": "+err.Error())
+			return failed(t, "NoWiderThan", "cannot analyse the space: "+err.Error(), line("space", space.String()))
 		case found:
-			return failed(t, "NoWiderThan", "a packet of "+space.String()+" gets through that the other configuration drops",
-				sideLines(cs, ct, "this", "other", p)...)
+			return failed(t, "NoWiderThan", "a packet of the space gets through that the other configuration drops",
+				append([]string{line("space", space.String())}, sideLines(cs, ct, "this", "other", p)...)...)
 		}
 	}
 	return true

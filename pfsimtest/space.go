@@ -153,3 +153,37 @@ func (s Space) String() string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// Complement returns the addresses of both families outside every prefix
+// given, as a short list of prefixes: Complement(10.0.0.0/16) is the
+// IPv4 internet seen from a VPC whose block that is (0.0.0.0/5,
+// 8.0.0.0/7, 10.1.0.0/16, ... 128.0.0.0/1) and ::/0. A space's fields are
+// unions of prefixes; Complement is how one says "anywhere but here":
+//
+//	pfsimtest.Space{Src: pfsimtest.Complement(cfg.CIDR), Dst: db}
+func Complement(prefixes ...netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for _, fam := range []int{4, 6} {
+		out = append(out, complementIn(wholeFamily(fam), ofFamily(masked(prefixes), fam))...)
+	}
+	return out
+}
+
+// complementIn returns the parts of q that no prefix of ps covers.
+func complementIn(q netip.Prefix, ps []netip.Prefix) []netip.Prefix {
+	var inside []netip.Prefix
+	for _, p := range ps {
+		switch {
+		case p.Bits() <= q.Bits() && p.Contains(q.Addr()):
+			return nil // q is covered whole
+		case q.Contains(p.Addr()):
+			inside = append(inside, p)
+		}
+	}
+	if len(inside) == 0 {
+		return []netip.Prefix{q}
+	}
+	lo := netip.PrefixFrom(q.Addr(), q.Bits()+1)
+	hi := netip.PrefixFrom(lastAddr(lo).Next(), q.Bits()+1)
+	return append(complementIn(lo, inside), complementIn(hi, inside)...)
+}
