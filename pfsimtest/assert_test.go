@@ -218,7 +218,7 @@ func TestMustStops(t *testing.T) {
 	wider := webConfig()
 	wider.SecurityGroups[0].Ingress[0].ToPort = 444
 	for _, c := range []struct {
-		name      string
+		name       string
 		pass, fail func(must.T)
 	}{
 		{"Allows", func(t must.T) { must.Allows(t, cfg, in) }, func(t must.T) { must.Allows(t, cfg, out) }},

@@ -83,7 +83,9 @@ func TestPacketImpossibleOptions(t *testing.T) {
 		func() { pfsimtest.Packet(pfsimtest.ToInterface(cfg, "eni-nope")) })
 	assert.Panics(t, func() { pfsimtest.Packet(pfsimtest.OnlyIPv6(), pfsimtest.ToInterface(cfg, "eni-web")) },
 		"eni-web has no IPv6 address")
-	assert.Panics(t, func() { pfsimtest.Packet(pfsimtest.FromInterface(cfg, "eni-web"), pfsimtest.ToInterface(cfg, "eni-web")) },
+	assert.Panics(t, func() {
+		pfsimtest.Packet(pfsimtest.FromInterface(cfg, "eni-web"), pfsimtest.ToInterface(cfg, "eni-web"))
+	},
 		"from an interface to itself")
 	assert.Panics(t, func() { pfsimtest.Packet(pfsimtest.OnlyIPv6(), pfsimtest.Protocols(flow.ICMP)) },
 		"icmp never travels over IPv6")
