@@ -10,7 +10,6 @@ import (
 
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/pfsimtest"
-	"github.com/pfsim/pfsim/pfsimtest/must"
 	"github.com/pfsim/pfsim/vpc"
 )
 
@@ -203,39 +202,5 @@ func TestExempt(t *testing.T) {
 		"tcp 198.51.100.7:40000 > 203.0.113.1:443 [S]": false, // no path at all
 	} {
 		assert.Equal(t, want, pfsimtest.Exempt(cfg, flow.MustParsePacket(packet)), packet)
-	}
-}
-
-// Each must function stops the test exactly when its pfsimtest
-// counterpart fails, and reports the same failure.
-func TestMustStops(t *testing.T) {
-	cfg := webConfig()
-	in := flow.MustParsePacket("tcp 198.51.100.7:40000 > 10.0.1.10:443 [S]")
-	out := flow.MustParsePacket("tcp 198.51.100.7:40000 > 10.0.1.10:22 [S]")
-	dial := vpc.Dial{Proto: flow.TCP, Src: netip.MustParseAddr("198.51.100.7"), Dst: netip.MustParseAddr("10.0.1.10"), DstPort: 443}
-	toDB := pfsimtest.Space{Dst: []netip.Prefix{netip.MustParsePrefix("10.0.3.30/32")}, Src: pfsimtest.Complement(cfg.CIDR)}
-	toWeb := pfsimtest.Space{Dst: []netip.Prefix{netip.MustParsePrefix("10.0.1.10/32")}}
-	wider := webConfig()
-	wider.SecurityGroups[0].Ingress[0].ToPort = 444
-	for _, c := range []struct {
-		name       string
-		pass, fail func(must.T)
-	}{
-		{"Allows", func(t must.T) { must.Allows(t, cfg, in) }, func(t must.T) { must.Allows(t, cfg, out) }},
-		{"Drops", func(t must.T) { must.Drops(t, cfg, out) }, func(t must.T) { must.Drops(t, cfg, in) }},
-		{"Connects", func(t must.T) { must.Connects(t, cfg, dial) }, func(t must.T) { d := dial; d.DstPort = 22; must.Connects(t, cfg, d) }},
-		{"NeverReaches", func(t must.T) { must.NeverReaches(t, cfg, toDB) }, func(t must.T) { must.NeverReaches(t, cfg, toWeb) }},
-		{"Equivalent", func(t must.T) { must.Equivalent(t, cfg, webConfig()) }, func(t must.T) { must.Equivalent(t, cfg, wider) }},
-		{"NoWiderThan", func(t must.T) { must.NoWiderThan(t, cfg, wider) }, func(t must.T) { must.NoWiderThan(t, wider, cfg) }},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			var r recorder
-			assert.True(t, stopping(func() { c.pass(&r) }), "a passing assertion lets the test go on")
-			assert.False(t, r.stopped)
-			assert.Empty(t, r.failures)
-			assert.False(t, stopping(func() { c.fail(&r) }), "a failing one stops it")
-			assert.True(t, r.stopped)
-			assert.Len(t, r.failures, 1)
-		})
 	}
 }

@@ -3,7 +3,6 @@ package pfsimtest_test
 import (
 	"fmt"
 	"net/netip"
-	"runtime"
 	"strings"
 
 	"github.com/pfsim/pfsim/flow"
@@ -55,11 +54,9 @@ func webConfig() vpc.Config {
 	}
 }
 
-// recorder is a fake testing.T: it records what an assertion reports and
-// whether it asked to stop.
+// recorder is a fake testing.T: it records what an assertion reports.
 type recorder struct {
 	failures []string
-	stopped  bool
 	helpers  int
 }
 
@@ -68,25 +65,5 @@ func (r *recorder) Errorf(format string, args ...any) {
 }
 
 func (r *recorder) Helper() { r.helpers++ }
-
-// FailNow ends the goroutine, as testing.T's does; run must-style
-// assertions through stopping.
-func (r *recorder) FailNow() {
-	r.stopped = true
-	runtime.Goexit()
-}
-
-// stopping runs f in a goroutine of its own, so that FailNow can end it,
-// and reports whether f ran to its end.
-func stopping(f func()) (finished bool) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-		finished = true
-	}()
-	<-done
-	return finished
-}
 
 func (r *recorder) text() string { return strings.Join(r.failures, "\n") }
