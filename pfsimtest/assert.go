@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -173,13 +174,32 @@ func resolve[S System](s S) (*vpc.VPC, error) {
 		}
 		return x, nil
 	case vpc.Config:
-		v, err := vpc.New(x)
-		if err != nil {
-			return nil, fmt.Errorf("the configuration is invalid: %w", err)
-		}
-		return v, nil
+		return fresh(x, false)
 	}
 	return nil, fmt.Errorf("cannot judge packets in a %T", s)
+}
+
+// fresh builds a VPC of cfg for one assertion: its tables are each of one
+// shard, which changes no verdict (shards only divide the locking) and
+// makes the build about three times cheaper, for one goroutine uses it.
+// unlimited lifts the tables' capacities as well, for callers that
+// send many first packets through one VPC.
+func fresh(cfg vpc.Config, unlimited bool) (*vpc.VPC, error) {
+	cfg.Interfaces = slices.Clone(cfg.Interfaces)
+	for i := range cfg.Interfaces {
+		tr := &cfg.Interfaces[i].Tracking
+		if tr.Shards == 0 {
+			tr.Shards = 1
+		}
+		if unlimited {
+			tr.Capacity = 0
+		}
+	}
+	v, err := vpc.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("the configuration is invalid: %w", err)
+	}
+	return v, nil
 }
 
 // when returns the time a call gives, or Epoch.

@@ -204,3 +204,20 @@ func TestExempt(t *testing.T) {
 		assert.Equal(t, want, pfsimtest.Exempt(cfg, flow.MustParsePacket(packet)), packet)
 	}
 }
+
+// The AWS service addresses the generators lean to are those package vpc
+// exempts: if vpc stopped exempting one, or the list went stale, the
+// generators would lean to the wrong corner.
+func TestAWSServiceAddrsAreExempt(t *testing.T) {
+	cfg := webConfig()
+	cfg.Subnets[0].IPv6CIDR = netip.MustParsePrefix("2001:db8:1::/64")
+	cfg.Interfaces[0].IPv6Addrs = []netip.Addr{netip.MustParseAddr("2001:db8:1::10")}
+	for _, a := range pfsimtest.AWSServiceAddrs {
+		from := "10.0.1.10"
+		if a.Is6() {
+			from = "2001:db8:1::10"
+		}
+		p := flow.Packet{Proto: flow.UDP, Src: netip.MustParseAddr(from), Dst: a, SrcPort: 40000, DstPort: 53}
+		assert.True(t, pfsimtest.Exempt(cfg, p), "%s", a)
+	}
+}

@@ -85,17 +85,7 @@ func (e enumeration) OnlyIn(a, b vpc.Config, space Space) (flow.Packet, bool, er
 }
 
 // probeVPC builds cfg's VPC with every interface's capacity lifted.
-func probeVPC(cfg vpc.Config) (*vpc.VPC, error) {
-	cfg.Interfaces = slices.Clone(cfg.Interfaces)
-	for i := range cfg.Interfaces {
-		cfg.Interfaces[i].Tracking.Capacity = 0
-	}
-	v, err := vpc.New(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("the configuration is invalid: %w", err)
-	}
-	return v, nil
-}
+func probeVPC(cfg vpc.Config) (*vpc.VPC, error) { return fresh(cfg, true) }
 
 // probe calls try with one packet of each class of space that cfgs cannot
 // tell apart, each at its own time, until try returns true; it reports

@@ -1,8 +1,6 @@
 package pfsimtest
 
 import (
-	"fmt"
-
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/vpc"
 )
@@ -136,8 +134,8 @@ func configOf[S System](s S) (vpc.Config, error) {
 			return x.Config(), nil
 		}
 	case vpc.Config:
-		if _, err := vpc.New(x); err != nil {
-			return vpc.Config{}, fmt.Errorf("the configuration is invalid: %w", err)
+		if _, err := fresh(x, false); err != nil {
+			return vpc.Config{}, err
 		}
 		return x, nil
 	}
