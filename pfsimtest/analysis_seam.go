@@ -31,8 +31,9 @@ type exactEngine interface {
 	// through: it meets at least one filter on its path and every filter
 	// it meets allows it. Traffic to or from an AWS service, which no
 	// filter sees (NOT-10), is left out. found is false when there is no
-	// such packet. The packet is valid (flow.Packet.Validate) and, for
-	// tcp, a SYN.
+	// such packet. The packet is valid (flow.Packet.Validate); its TCP
+	// flags, ICMP identifier and source port are any (they never change
+	// a first packet's verdict).
 	Reaching(cfg vpc.Config, space Space) (p flow.Packet, found bool, err error)
 	// OnlyIn returns a packet of space that reaches its destination
 	// through a (its filters allow it, or none sees it) and not through
