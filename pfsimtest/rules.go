@@ -68,9 +68,10 @@ func ACL(opts ...Option) *rapid.Generator[nacl.ACL] {
 // (-1 to 0.0.0.0/0), which with an open inbound rule leaves flows
 // untracked (CT-3); several rules that admit the same packet (the
 // explanation names the first, SG-17); rules whose port ranges or
-// prefixes touch. Its id is "sg-" and four hex digits. With [In], its
-// rules may name the configuration's groups and prefix lists. Heeds [In],
-// [Protocols], [OnlyIPv4] and [OnlyIPv6].
+// prefixes touch. Its id is "sg-" and four hex digits. Its rules may name
+// the group itself (a self reference, SG-21: compile it with a resolver
+// that knows the group) and, with [In], the configuration's groups and
+// prefix lists. Heeds [In], [Protocols], [OnlyIPv4] and [OnlyIPv6].
 func Group(opts ...Option) *rapid.Generator[sg.Group] {
 	o := newOptions(opts)
 	p := newPool(o)
