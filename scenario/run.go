@@ -80,6 +80,11 @@ func (r *Result) Explain() string {
 type Report struct {
 	File    *File
 	Results []Result
+	// VPC is the simulation as the last step left it: its configuration
+	// after every change, its tables after every packet. It answers
+	// further questions ([vpc.VPC.Send], [vpc.VPC.Connect]) at times no
+	// earlier than the last step's.
+	VPC *vpc.VPC
 }
 
 // Failed returns the number of steps whose expectation did not hold or
@@ -105,7 +110,7 @@ func RunWith(f *File, o Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	rep := &Report{File: f, Results: make([]Result, len(f.Steps))}
+	rep := &Report{File: f, Results: make([]Result, len(f.Steps)), VPC: v}
 	for i := range f.Steps {
 		st := &f.Steps[i]
 		res := &rep.Results[i]

@@ -29,6 +29,9 @@ var (
 // within what a time.Duration and a connection table hold.
 const MaxAt = 100 * 365 * 24 * time.Hour
 
+// maxAtText is MaxAt as the format writes it.
+const maxAtText = "876000h"
+
 // StepName names step i of File.Steps (from 0) in every message and
 // output of pfsim: "step 1" for the first. Field paths such as
 // steps[0].packet index the list from 0, as jq does.
@@ -125,7 +128,7 @@ func (d *decoder) at(so *obj) (time.Duration, *yaml.Node, bool) {
 		so.fail("at", n, "must not be negative")
 		return 0, n, false
 	case at > MaxAt:
-		so.fail("at", n, "more than "+MaxAt.String()+" (100 years) after the start: a simulation goes no further")
+		so.fail("at", n, "more than "+maxAtText+" (100 years) after the start: a simulation goes no further")
 		return 0, n, false
 	}
 	return at, n, true
