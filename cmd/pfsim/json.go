@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"io"
@@ -283,9 +284,12 @@ func nonNil(s []string) []string {
 // writeRecord writes v as one line of JSON. The records hold strings and
 // numbers only, which always marshal.
 func writeRecord(w io.Writer, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b, _ = json.Marshal(errorRecord{Type: "error", Kind: "internal", Message: err.Error()})
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // packets read "a > b", not "a \u003e b"
+	if err := enc.Encode(v); err != nil {
+		b.Reset()
+		enc.Encode(errorRecord{Type: "error", Kind: "internal", Message: err.Error()})
 	}
-	w.Write(append(b, '\n'))
+	w.Write(b.Bytes())
 }

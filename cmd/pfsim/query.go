@@ -100,10 +100,15 @@ func (q *asked) header(path string) string {
 func questionError(e *env, cmd, text string, err error) int {
 	var pe *flow.ParseError
 	if errors.As(err, &pe) {
-		fmt.Fprintf(e.stderr, "pfsim %s: %q: %v\n  %s\n  %s^\n", cmd, text, err, text, strings.Repeat(" ", len([]rune(text[:min(pe.Offset, len(text))]))))
+		// The error names the packet; show where in it the fault is.
+		fmt.Fprintf(e.stderr, "pfsim %s: %v\n  %s\n  %s^\n", cmd, err, text, strings.Repeat(" ", len([]rune(text[:min(pe.Offset, len(text))]))))
 		return exitInvalid
 	}
-	fmt.Fprintf(e.stderr, "pfsim %s: %q: %v\n", cmd, text, err)
+	if strings.Contains(err.Error(), text) {
+		fmt.Fprintf(e.stderr, "pfsim %s: %v\n", cmd, err)
+	} else {
+		fmt.Fprintf(e.stderr, "pfsim %s: %q: %v\n", cmd, text, err)
+	}
 	return exitInvalid
 }
 
