@@ -6,7 +6,7 @@
 //	pfsim trace FILE...   every step with its verdict and the explanation in plain words
 //
 // Both take --json for one JSON record per step. The format is described
-// in the scenario package's documentation.
+// in https://github.com/pfsim/pfsim/blob/main/docs/scenario-format.md.
 package main
 
 import (
