@@ -79,13 +79,19 @@ func TestEveryRuleHasASource(t *testing.T) {
 type codeBlock struct {
 	lang, text string
 	line       int
-	// marked is true when the line before the fence is scenarioMark.
-	marked bool
+	// marked is true when the line before the fence is scenarioMark or
+	// failsMark; fails when it is failsMark.
+	marked, fails bool
 }
 
 // scenarioMark, on the line before a fenced block, marks a whole scenario
-// file written in another language than YAML (JSON).
-const scenarioMark = "<!-- scenario -->"
+// file written in another language than YAML (JSON). failsMark marks one
+// (in any language) that shows an expectation failing: it must parse, and
+// some expectation of it must not hold.
+const (
+	scenarioMark = "<!-- scenario -->"
+	failsMark    = "<!-- scenario: fails -->"
+)
 
 func codeBlocks(md string) []codeBlock {
 	var out []codeBlock
@@ -95,8 +101,12 @@ func codeBlocks(md string) []codeBlock {
 	for i, line := range lines {
 		switch {
 		case cur == nil && strings.HasPrefix(line, "```"):
+			prev := ""
+			if i > 0 {
+				prev = strings.TrimSpace(lines[i-1])
+			}
 			cur = &codeBlock{lang: strings.TrimSpace(strings.TrimPrefix(line, "```")), line: i + 1,
-				marked: i > 0 && strings.TrimSpace(lines[i-1]) == scenarioMark}
+				marked: prev == scenarioMark || prev == failsMark, fails: prev == failsMark}
 			body = nil
 		case cur != nil && strings.TrimSpace(line) == "```":
 			cur.text = strings.Join(body, "\n") + "\n"
@@ -118,7 +128,8 @@ func isScenario(text string) bool {
 
 // Every YAML block of the pages is YAML; every one that is a whole
 // scenario file, and every block marked as one, parses without warnings
-// and runs with every expectation holding.
+// and runs with every expectation holding (or, marked failsMark, with
+// some expectation failing, as a page about failures shows).
 func TestScenarioExamples(t *testing.T) {
 	pages, err := mdcheck.Files(os.DirFS("."), mdcheck.Options{}, ".md")
 	require.NoError(t, err)
@@ -146,6 +157,10 @@ func TestScenarioExamples(t *testing.T) {
 			assert.Empty(t, warns, "%s: the example has warnings", where)
 			rep, err := scenario.Run(f)
 			require.NoError(t, err, where)
+			if b.fails {
+				assert.Positive(t, rep.Failed(), "%s: marked %q, but every expectation holds", where, failsMark)
+				continue
+			}
 			for _, r := range rep.Results {
 				assert.True(t, r.OK(), "%s: step %d (line %d): %v %v", where, r.Index, b.line+r.Step.Pos.Line, r.Failures, r.Err)
 			}
@@ -161,10 +176,11 @@ func TestIsScenario(t *testing.T) {
 	assert.False(t, isScenario("- {id: sg-web}\n"))
 	assert.False(t, isScenario("rule_no: 100\n"))
 	assert.False(t, isScenario("name: [unclosed\n"))
-	bs := codeBlocks("a\n```yaml\nname: x\n```\n" + scenarioMark + "\n```json\n{}\n```\n")
-	require.Len(t, bs, 2)
+	bs := codeBlocks("a\n```yaml\nname: x\n```\n" + scenarioMark + "\n```json\n{}\n```\n" + failsMark + "\n```yaml\nname: y\n```\n")
+	require.Len(t, bs, 3)
 	assert.Equal(t, codeBlock{lang: "yaml", text: "name: x\n", line: 2}, bs[0])
 	assert.Equal(t, codeBlock{lang: "json", text: "{}\n", line: 6, marked: true}, bs[1])
+	assert.Equal(t, codeBlock{lang: "yaml", text: "name: y\n", line: 10, marked: true, fails: true}, bs[2])
 
 	// A scenario that does not hold is caught by the same steps.
 	f, _, err := scenario.Parse("bad.yaml", []byte(badExample))
