@@ -32,6 +32,9 @@
 //	    connect: tcp 198.51.100.7 > 10.0.1.10:443
 //	    expect: connected
 //
+// The format is described field by field, with the AWS and Terraform
+// fields each one mirrors, in https://github.com/pfsim/pfsim/blob/main/docs/scenario-format.md.
+//
 // [Parse] (or [Load]) turns such a file into a [File]: typed values of
 // the flow, nacl, sg and vpc packages, each with its position in the
 // file. It validates everything before returning, so that a runner executes the

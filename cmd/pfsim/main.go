@@ -7,8 +7,12 @@
 //	pfsim send FILE 'PACKET'         one packet through the scenario's VPC, without editing the file
 //	pfsim connect FILE 'CONNECTION'  one connection attempt, the same way
 //
-// --json gives one JSON record per line (docs/json.md); docs/cli.md
-// describes every command, flag and exit status.
+// --json gives one JSON record per line
+// (https://github.com/pfsim/pfsim/blob/main/docs/json.md);
+// https://github.com/pfsim/pfsim/blob/main/docs/cli.md describes every
+// command, flag and exit status, and
+// https://github.com/pfsim/pfsim/blob/main/docs/scenario-format.md the
+// scenario format.
 package main
 
 import (
