@@ -87,8 +87,12 @@ type Disagreement struct {
 
 // Distribution sums up a list of numbers.
 type Distribution struct {
-	N                           int
-	Mean, Median, P90, P99, Max float64
+	N      int     `json:"n"`
+	Mean   float64 `json:"mean"`
+	Median float64 `json:"median"`
+	P90    float64 `json:"p90"`
+	P99    float64 `json:"p99"`
+	Max    float64 `json:"max"`
 }
 
 // FlowLogs replays the records of a VPC flow log through v's filters and

@@ -34,6 +34,7 @@ Usage:
   pfsim check [--json] FILE...          run scenario files, check every expectation
   pfsim trace [--json] [--tables] [--color=WHEN] FILE...
                                         show every step's verdict and why
+  pfsim replay --vpc FILE INPUT         replay a capture or a VPC flow log through the VPC
   pfsim help [check|trace]              this text, or a command's
 
 A scenario file (YAML or JSON) declares security_groups, network_acls,
@@ -94,6 +95,8 @@ func run(args []string, stdout, stderr io.Writer, tty bool) int {
 			fmt.Fprint(stdout, usage)
 		}
 		return exitOK
+	case "replay":
+		return runReplay(rest, stdout, stderr)
 	case "check", "trace":
 		o, files, err := parseFlags(cmd, rest)
 		if err == errHelp {
