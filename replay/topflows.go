@@ -79,7 +79,24 @@ func (t *topFlows) top(n int) []flowCount {
 		if c := cmp.Compare(b.packets, a.packets); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.key.String(), b.key.String())
+		return compareKeys(&a.key, &b.key)
 	})
 	return out[:min(n, len(out))]
+}
+
+// compareKeys orders flow keys by protocol, addresses, then ports.
+func compareKeys(a, b *flow.Key) int {
+	if c := cmp.Compare(a.Proto(), b.Proto()); c != 0 {
+		return c
+	}
+	if c := a.Src().Compare(b.Src()); c != 0 {
+		return c
+	}
+	if c := a.Dst().Compare(b.Dst()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.SrcPort(), b.SrcPort()); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.DstPort(), b.DstPort())
 }
