@@ -164,13 +164,15 @@ func (v *VPC) ENI(id string) (*ENI, error) {
 func (e *ENI) ID() string { return e.id }
 
 // Cross evaluates packet p crossing the interface in direction dir at
-// time now, as traffic from or to outside its subnet, and writes the
-// result into *path as SendInto does: Ingress (p is addressed to the
-// interface) meets the subnet's network ACL inbound rules, then the
-// interface's security groups; Egress (p comes from the interface) the
-// groups, then the ACL's outbound rules (MODEL-5, MODEL-6). Traffic to or
-// from an AWS service is not filtered (NOT-10). For traffic between two
-// interfaces of the VPC, whose path depends on both, use [VPC.Send].
+// time now, and writes the result into *path as SendInto does: Ingress
+// (p is addressed to the interface) meets the subnet's network ACL
+// inbound rules, then the interface's security groups; Egress (p comes
+// from the interface) the groups, then the ACL's outbound rules (MODEL-5,
+// MODEL-6). When the other end is an interface of the same subnet, no ACL
+// is evaluated (MODEL-3). Traffic to or from an AWS service is not
+// filtered (NOT-10). Only this interface's filters are met, and only its
+// connection table changes: to walk a packet between two interfaces of
+// the VPC through both, use [VPC.Send].
 //
 // It returns an error if the interface has left the VPC, if p's
 // addresses are not both IPv4 or both IPv6, or if now is a time the
@@ -196,11 +198,12 @@ func (e *ENI) Cross(p *flow.Packet, dir flow.Direction, now time.Time, path *Pat
 	} else {
 		path.To = is.ID
 	}
-	if a, _ := st.addrs.get(peer); a.exempt != "" || peer.Is6() && peer.IsLinkLocalUnicast() {
+	a, _ := st.addrs.get(peer)
+	if a.exempt != "" || peer.Is6() && peer.IsLinkLocalUnicast() {
 		st.exemptPath(p, path)
 		return nil
 	}
-	is.cross(p, dir, now, true, path)
+	is.cross(p, dir, now, a.iface == nil || a.iface.subnet != is.subnet, path)
 	path.Final = merge(path.Hops)
 	return nil
 }

@@ -36,13 +36,13 @@ type spec struct {
 	required bool
 }
 
-func num(min float64) *float64 { return &min }
+func atLeast(min float64) *float64 { return &min }
 
 var (
 	str       = kind{name: "string"}
-	posInt    = kind{name: "int", min: num(1)}
-	natInt    = kind{name: "int", min: num(0)}
-	seconds_  = kind{name: "number", min: num(0)}
+	posInt    = kind{name: "int", min: atLeast(1)}
+	natInt    = kind{name: "int", min: atLeast(0)}
+	seconds_  = kind{name: "number", min: atLeast(0)}
 	boolean   = kind{name: "bool"}
 	strings_  = kind{name: "array", elem: &str}
 	verdicts  = kind{name: "string", enum: []string{"allow", "drop"}}
@@ -112,7 +112,7 @@ var schema = map[string]kind{
 	"summary": object(map[string]spec{
 		"type": req(str), "command": req(kind{name: "string", enum: []string{"check", "trace"}}),
 		"files": req(natInt), "valid": req(natInt), "invalid": req(natInt), "unreadable": req(natInt),
-		"steps": req(natInt), "expectations": req(natInt), "failed": req(natInt), "exit": req(kind{name: "int", enum: nil, min: num(0)}),
+		"steps": req(natInt), "expectations": req(natInt), "failed": req(natInt), "exit": req(kind{name: "int", enum: nil, min: atLeast(0)}),
 	}),
 	"answer": object(with(decisionSpecs, map[string]spec{
 		"type": req(str), "file": req(str), "at": req(seconds_), "at_text": req(str), "steps_run": req(natInt),

@@ -41,6 +41,7 @@ var commands = []*command{
 	traceCommand,
 	sendCommand,
 	connectCommand,
+	replayCommand,
 }
 
 // command is one subcommand: its name, its usage, its flags and what it
