@@ -13,11 +13,11 @@ import (
 // fields reads the arguments of one record or block, reporting every
 // problem at the argument with the resource and the field named.
 type fields struct {
-	b      *builder
-	res    string // resource address, for messages
-	path   string // "ingress[0]." for a block's fields, "" for the resource's
-	pos    source.Pos
-	attrs  map[string]val
+	b     *builder
+	res   string // resource address, for messages
+	path  string // "ingress[0]." for a block's fields, "" for the resource's
+	pos   source.Pos
+	attrs map[string]val
 }
 
 func (b *builder) fieldsOf(r *record) fields {
