@@ -205,7 +205,11 @@ func (b *builder) build() vpc.Config {
 		cfg.NetworkACLs = append(cfg.NetworkACLs, b.acls[id].a)
 	}
 	for _, id := range b.sOrder {
-		cfg.Subnets = append(cfg.Subnets, b.subnets[id].s)
+		s := b.subnets[id].s
+		if s.ACL == "" {
+			s.ACL = vpc.DefaultACL // not associated: the VPC's default ACL (NACL-22)
+		}
+		cfg.Subnets = append(cfg.Subnets, s)
 	}
 	for _, id := range b.eOrder {
 		cfg.Interfaces = append(cfg.Interfaces, b.enis[id].i)
@@ -240,6 +244,18 @@ func (b *builder) readVPCs() {
 		}
 		if f.has("ipv6_cidr_block") || f.has("ipv6_ipam_pool_id") {
 			b.ipv6 = true
+		}
+		// A state knows the AWS ids of the VPC's default group and ACL.
+		for _, x := range []struct {
+			field string
+			ids   map[string]string
+			model string
+		}{{"default_security_group_id", b.groupIDs, DefaultGroup}, {"default_network_acl_id", b.aclIDs, vpc.DefaultACL}} {
+			if v := f.get(x.field); v.given() && v.known() {
+				if s, err := scalarString(v.v); err == nil && s != "" && s != x.model {
+					x.ids[s] = x.model
+				}
+			}
 		}
 	})
 }
@@ -355,16 +371,15 @@ func (b *builder) groupOf(r *record) *groupB {
 // with no rules and no members, with a warning.
 func (b *builder) groupRef(f fields, field, id string) string {
 	if _, ok := b.groups[id]; ok {
-		if id == DefaultGroup && !b.groups[id].declared {
-			return id
-		}
 		return id
 	}
 	if m, ok := b.groupIDs[id]; ok {
+		id = m
+	} else if m, ok := b.groupNames[id]; ok {
 		return m
 	}
-	if m, ok := b.groupNames[id]; ok {
-		return m
+	if _, ok := b.groups[id]; ok {
+		return id
 	}
 	if id == DefaultGroup {
 		b.needDefault(f.at(field))
@@ -720,7 +735,26 @@ func (b *builder) aclRef(f fields, field, id string) string {
 		return id
 	}
 	if m, ok := b.aclIDs[id]; ok {
-		return m
+		id = m
+		if _, ok := b.acls[id]; ok {
+			return id
+		}
+	}
+	if id == vpc.DefaultACL {
+		// The VPC's default ACL, not managed here: AWS's rules (NACL-23),
+		// and whatever aws_network_acl_rule resources add to them.
+		f.warnf(field, "declare aws_default_network_acl to manage its rules",
+			"the VPC's default network ACL is used but not declared: modelled with AWS's default rules (100 and 101 allow all)")
+		a := &aclB{a: nacl.Default(vpc.DefaultACL), res: f.res, pos: f.at(field)}
+		for range a.a.Ingress {
+			a.in = append(a.in, ruleAt{res: f.res, pos: f.at(field)})
+		}
+		for range a.a.Egress {
+			a.out = append(a.out, ruleAt{res: f.res, pos: f.at(field)})
+		}
+		b.acls[id] = a
+		b.aOrder = append(b.aOrder, id)
+		return id
 	}
 	f.warnf(field, externalHint(id), "network ACL %s is not declared in the files given: not read", id)
 	return ""
