@@ -479,6 +479,10 @@ func (m *module) attrValue(in *inst, name string) result {
 		return result{v: cty.StringVal(vpc.DefaultACL)}
 	case tInstance + ".primary_network_interface_id":
 		return result{v: cty.StringVal(in.addr)}
+	case "aws_vpc_endpoint.prefix_list_id":
+		// A gateway endpoint's prefix list is AWS's: its id names it,
+		// its entries are AWS's to know.
+		return result{v: cty.StringVal(in.addr + ".prefix_list_id")}
 	}
 	return unknownResult(fmt.Sprintf("depends on %s.%s, which is known only after apply", in.addr, name), hintAfterApply)
 }

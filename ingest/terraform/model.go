@@ -323,6 +323,9 @@ func (b *builder) prefixListRef(f fields, field, id string) string {
 }
 
 func externalHint(id string) string {
+	if strings.HasSuffix(id, ".prefix_list_id") {
+		return "AWS manages the entries of an endpoint's prefix list; pfsim cannot know them"
+	}
 	if strings.HasPrefix(id, "data.") {
 		return "Terraform reads data sources from AWS; " + hintPlan
 	}
@@ -387,7 +390,11 @@ func (b *builder) groupRef(f fields, field, id string) string {
 	}
 	if !b.warnedExternal["sg "+id] {
 		b.warnedExternal["sg "+id] = true
-		f.warnf(field, externalHint(id), "security group %s is not declared in the files given: kept as a group that no interface carries, so rules naming it match no address", id)
+		what := "kept as a group that no interface carries, so rules naming it match no address"
+		if field == "security_group_id" {
+			what = "modelled with only the rules the files add to it, and carried by no interface"
+		}
+		f.warnf(field, externalHint(id), "security group %s is not declared in the files given: %s", id, what)
 	}
 	b.groups[id] = &groupB{g: sg.Group{ID: id}, res: f.res, pos: f.at(field)}
 	b.gOrder = append(b.gOrder, id)
@@ -1058,6 +1065,12 @@ func (b *builder) interfaceOf(r *record, groupFields []string, ipFields []string
 			}
 		}
 	}
+	for _, n := range []string{"private_ips_count", "ipv6_address_count", "secondary_private_ip_address_count"} {
+		if c, given, ok := f.int(n); given && ok && c > 0 {
+			f.warnf(n, "list the addresses, or read the state after apply (terraform show -json)",
+				"AWS picks %d more addresses at launch: they are not modelled, so rules naming the interface's groups do not match them", c)
+		}
+	}
 	if len(e.i.PrivateIPs) == 0 {
 		f.warnf(ipFields[0], "set "+ipFields[0]+", or read the state after apply (terraform show -json)",
 			"no private IPv4 address is given: AWS picks one at launch, so the interface is not modelled and rules naming its groups do not match it")
@@ -1114,6 +1127,11 @@ func (b *builder) readSGAttachment(r *record) {
 		return
 	}
 	gs, _, ok1 := f.str("security_group_id")
+	if v := f.get("network_interface_id"); !v.known() {
+		// The interface is not one the model can hold either.
+		f.warnf("network_interface_id", v.hint, "the interface is not known (%s): the attachment is not read", v.why)
+		return
+	}
 	es, _, ok2 := f.str("network_interface_id")
 	if !ok1 || !ok2 {
 		return

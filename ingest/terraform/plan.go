@@ -651,6 +651,10 @@ func (p *plan) follow(ref, cfgPath string, depth int) ([]cty.Value, bool) {
 			continue
 		}
 		v, ok := r.attrs[attr]
+		if r.typ == "aws_vpc_endpoint" && attr == "prefix_list_id" && !(v.given() && v.known()) {
+			out = append(out, cty.StringVal(r.id+".prefix_list_id"))
+			continue
+		}
 		if !ok || !v.given() || !v.known() {
 			return nil, false
 		}
