@@ -1,0 +1,89 @@
+package terraform
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/pfsim/pfsim/ingest/source"
+	"github.com/pfsim/pfsim/sg"
+	"github.com/pfsim/pfsim/vpc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestModulesPlan: resources of child modules are read under their full
+// address, and values known only after apply are taken from the
+// configuration's references, through module outputs and variables.
+func TestModulesPlan(t *testing.T) {
+	cfg, warns, err := LoadPlan(readFile(t, "testdata/modules-plan.json"))
+	require.NoError(t, err)
+	_, err = vpc.New(cfg)
+	require.NoError(t, err)
+
+	assert.Equal(t, mustPrefix("10.0.0.0/16"), cfg.CIDR)
+	app := group(t, cfg, "module.net.aws_security_group.app")
+	assert.Equal(t, []sg.Rule{{Protocol: proto("tcp"), FromPort: 443, ToPort: 443, CIDR: mustPrefix("0.0.0.0/0")}}, app.Ingress,
+		"security_group_id = module.net.app_sg_id, through the module's output")
+	assert.Empty(t, app.Egress, "a group made by aws_security_group has no egress rule of AWS's (SG-18c)")
+	root := group(t, cfg, "aws_security_group.root")
+	assert.Equal(t, []sg.Rule{{Protocol: proto("-1"), CIDR: mustPrefix("0.0.0.0/0")}}, root.Egress,
+		"security_group_id = var.egress_group_id, through the module call's argument")
+
+	require.Len(t, cfg.Subnets, 1)
+	assert.Equal(t, vpc.Subnet{ID: "module.net.aws_subnet.app", CIDR: mustPrefix("10.0.2.0/24"), ACL: vpc.DefaultACL}, cfg.Subnets[0])
+	require.Len(t, cfg.Interfaces, 1)
+	i := cfg.Interfaces[0]
+	assert.Equal(t, "aws_instance.app", i.ID)
+	assert.Equal(t, "module.net.aws_subnet.app", i.Subnet)
+	assert.Equal(t, []netip.Addr{netip.MustParseAddr("10.0.2.10")}, i.PrivateIPs)
+	assert.Equal(t, []string{"module.net.aws_security_group.app"}, i.Groups)
+
+	require.Len(t, warns, 2, "%v", warns)
+	assert.Contains(t, warns[0].String(), "testdata/modules-plan.json:")
+	assert.Contains(t, warns[0].String(), "aws_instance.worker private_ip: no private IPv4 address is given")
+	assert.Contains(t, warns[1].String(), "resource type aws_route_table is not read (1 resource)")
+}
+
+// TestPlanOfState: the JSON of a state (terraform show -json after apply)
+// holds values, not planned_values, with AWS's ids; references by id are
+// mapped back to the resources that hold them.
+func TestPlanOfState(t *testing.T) {
+	state := `{
+  "format_version": "1.0",
+  "terraform_version": "1.9.5",
+  "values": {
+    "root_module": {
+      "resources": [
+        {"address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main",
+         "values": {"id": "vpc-1", "cidr_block": "10.0.0.0/16", "default_security_group_id": "sg-0def", "default_network_acl_id": "acl-0def"}},
+        {"address": "aws_subnet.a", "mode": "managed", "type": "aws_subnet", "name": "a",
+         "values": {"id": "subnet-0a", "cidr_block": "10.0.1.0/24", "ipv6_cidr_block": ""}},
+        {"address": "aws_security_group.web", "mode": "managed", "type": "aws_security_group", "name": "web",
+         "values": {"id": "sg-0web", "name": "web",
+           "ingress": [{"cidr_blocks": [], "description": "", "from_port": 5432, "ipv6_cidr_blocks": [], "prefix_list_ids": [], "protocol": "tcp", "security_groups": ["sg-0web"], "self": false, "to_port": 5432}],
+           "egress": []}},
+        {"address": "aws_network_acl_association.a", "mode": "managed", "type": "aws_network_acl_association", "name": "a",
+         "values": {"id": "aclassoc-1", "network_acl_id": "acl-0def", "subnet_id": "subnet-0a"}},
+        {"address": "aws_instance.web", "mode": "managed", "type": "aws_instance", "name": "web",
+         "values": {"id": "i-1", "subnet_id": "subnet-0a", "private_ip": "10.0.1.10", "secondary_private_ips": [],
+           "vpc_security_group_ids": ["sg-0web", "sg-0def"], "security_groups": [], "ipv6_addresses": []}}
+      ]
+    }
+  }
+}`
+	cfg, warns, err := LoadPlan(source.File{Name: "state.json", Data: []byte(state)})
+	require.NoError(t, err)
+	_, err = vpc.New(cfg)
+	require.NoError(t, err)
+	web := group(t, cfg, "aws_security_group.web")
+	require.Len(t, web.Ingress, 1)
+	assert.Equal(t, "aws_security_group.web", web.Ingress[0].Group, "sg-0web is the group's own id")
+	def := group(t, cfg, DefaultGroup)
+	assert.Equal(t, []sg.Rule{{Protocol: proto("-1"), Group: DefaultGroup}}, def.Ingress, "AWS's default group (SG-18a)")
+	require.Len(t, cfg.Interfaces, 1)
+	assert.Equal(t, []string{"aws_security_group.web", DefaultGroup}, cfg.Interfaces[0].Groups)
+	assert.Equal(t, vpc.DefaultACL, cfg.Subnets[0].ACL)
+	require.Len(t, warns, 2, "%v", warns)
+	assert.Contains(t, warns[0].String(), "the VPC's default network ACL is used but not declared")
+	assert.Contains(t, warns[1].String(), "the VPC's default security group is used but not declared")
+}
