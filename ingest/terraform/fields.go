@@ -41,13 +41,21 @@ func (f fields) at(name string) source.Pos {
 }
 
 func (f fields) errorf(name, hint, format string, args ...any) {
-	f.b.errs = append(f.b.errs, &source.Error{Pos: f.at(name), Resource: f.res, Field: f.path + name,
+	f.b.errs = append(f.b.errs, &source.Error{Pos: f.at(name), Resource: f.res, Field: f.field(name),
 		Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 func (f fields) warnf(name, hint, format string, args ...any) {
-	f.b.warns = append(f.b.warns, source.Warning{Pos: f.at(name), Resource: f.res, Field: f.path + name,
+	f.b.warns = append(f.b.warns, source.Warning{Pos: f.at(name), Resource: f.res, Field: f.field(name),
 		Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// field is the path of argument name; "" names the block itself.
+func (f fields) field(name string) string {
+	if name == "" {
+		return strings.TrimSuffix(f.path, ".")
+	}
+	return f.path + name
 }
 
 // unknown reports a value the reader cannot know.

@@ -230,7 +230,7 @@ func (m *module) declare(bl *hclsyntax.Block) {
 		return
 	}
 	if len(bl.Labels) != want {
-		m.errorf(bl.DefRange(), "", "", "", "a %s block has %d labels, not %d", bl.Type, want, len(bl.Labels))
+		m.errorf(bl.DefRange(), "", "", "", "a %s block needs %d labels; this one has %d", bl.Type, want, len(bl.Labels))
 		return
 	}
 	pos := posOf(bl.DefRange())

@@ -13,6 +13,7 @@ import (
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/sg"
 	"github.com/pfsim/pfsim/vpc"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // The resource types the model is built from.
@@ -455,7 +456,7 @@ func (b *builder) readInlineRules(r *record) {
 				b.addRule(g, dir, rule, f, field, at, nil)
 			}
 			b.expandPeers(f, g, spec, add)
-			if n == 0 {
+			if n == 0 && !hasPeer(f) {
 				f.errorf("", "", "the rule has no peer: give cidr_blocks, ipv6_cidr_blocks, prefix_list_ids, security_groups or self = true")
 			}
 		}
@@ -507,6 +508,22 @@ func (b *builder) expandPeers(f fields, g *groupB, spec sg.Rule, add func(sg.Rul
 		r.Group = g.g.ID
 		add(r, "self", f.at("self"))
 	}
+}
+
+// hasPeer reports whether a rule names a peer at all; one that names only
+// empty lists or self = false has none.
+func hasPeer(f fields) bool {
+	for _, n := range []string{"cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups", "source_security_group_id"} {
+		v := f.get(n)
+		if !v.given() {
+			continue
+		}
+		if !v.known() || !(v.v.Type().IsListType() || v.v.Type().IsSetType() || v.v.Type().IsTupleType()) || v.v.LengthInt() > 0 {
+			return true
+		}
+	}
+	self := f.get("self")
+	return self.given() && (!self.known() || self.v.Equals(cty.True).True())
 }
 
 // How a rule kind treats ports given with protocol -1.
@@ -645,7 +662,7 @@ func (b *builder) readGroupRule(r *record) {
 		rule.Description = desc
 		b.addRule(g, dir, rule, f, field, at, map[string]string{"security_groups": "source_security_group_id"})
 	})
-	if n == 0 {
+	if n == 0 && !hasPeer(f) {
 		f.errorf("", "", "the rule has no peer: give cidr_blocks, ipv6_cidr_blocks, prefix_list_ids, source_security_group_id or self = true")
 	}
 }
