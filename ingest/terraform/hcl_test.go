@@ -743,7 +743,7 @@ resource "aws_network_acl_rule" "r" {
   subnet_id  = aws_subnet.a.id
   private_ip = "10.0.2.10"
 }`,
-			want: []string{`main.tf:3:16: aws_instance.a private_ip: "10.0.2.10": address outside its subnet`}},
+			want: []string{`main.tf:3:16: aws_instance.a private_ip: "10.0.2.10": not in subnet aws_subnet.a's cidr_block 10.0.1.0/24`}},
 		{name: "local cycle", src: "locals {\n  a = local.b\n  b = local.a\n}\n" + rule(`    protocol = "tcp"
     from_port = 80
     to_port = 80
