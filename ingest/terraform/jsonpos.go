@@ -38,8 +38,9 @@ func parseJSON(data []byte) (*jnode, error) {
 	if err != nil {
 		return nil, err
 	}
+	off := p.start()
 	if _, err := p.dec.Token(); err != io.EOF {
-		return nil, p.errorAt(p.start(), errors.New("data after the JSON document"))
+		return nil, p.errorAt(off, errors.New("data after the JSON document"))
 	}
 	return n, nil
 }

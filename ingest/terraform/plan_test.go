@@ -87,3 +87,92 @@ func TestPlanOfState(t *testing.T) {
 	assert.Contains(t, warns[0].String(), "the VPC's default network ACL is used but not declared")
 	assert.Contains(t, warns[1].String(), "the VPC's default security group is used but not declared")
 }
+
+// TestPlanErrors: each problem of a plan is reported at the JSON value it
+// comes from.
+func TestPlanErrors(t *testing.T) {
+	rule := func(values, unknown, config string) string {
+		return `{
+  "format_version": "1.2",
+  "planned_values": {"root_module": {"resources": [
+    {"address": "aws_security_group.g", "mode": "managed", "type": "aws_security_group", "name": "g", "values": {"name": "g"}},
+    {"address": "aws_security_group_rule.r", "mode": "managed", "type": "aws_security_group_rule", "name": "r",
+     "values": ` + values + `}
+  ]}},
+  "resource_changes": [
+    {"address": "aws_security_group_rule.r", "type": "aws_security_group_rule", "name": "r",
+     "change": {"actions": ["create"], "after_unknown": ` + unknown + `}}
+  ],
+  "configuration": {"root_module": {"resources": [
+    {"address": "aws_security_group_rule.r", "mode": "managed", "type": "aws_security_group_rule", "name": "r",
+     "expressions": ` + config + `}
+  ]}}
+}`
+	}
+	const ok = `{"type": "ingress", "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["10.0.0.0/8"]}`
+	for _, tc := range []struct {
+		name, data string
+		want       []string
+	}{
+		{name: "not JSON", data: "{\n  \"format_version\": \"1.2\",\n  \"planned_values\": {]\n}",
+			want: []string{"plan.json:3:22: not valid JSON: invalid character ']'"}},
+		{name: "not an object", data: "[1, 2]", want: []string{"plan.json:1:1: not a Terraform plan: the document is not a JSON object"}},
+		{name: "no values", data: `{"format_version": "1.2"}`, want: []string{"plan.json:1:1: not a Terraform plan or state: no planned_values or values"}},
+		{name: "trailing data", data: `{"format_version": "1.2"} {}`, want: []string{"plan.json:1:27: not valid JSON: data after the JSON document"}},
+		{name: "known only after apply", data: rule(ok, `{"security_group_id": true}`,
+			`{"security_group_id": {"references": ["var.group_id"]}}`),
+			want: []string{"plan.json:10:79: aws_security_group_rule.r security_group_id: known only after apply (after_unknown); its references [var.group_id] name nothing the model holds (Terraform knows it only after apply"}},
+		{name: "resolved from the configuration", data: rule(ok, `{"security_group_id": true}`,
+			`{"security_group_id": {"references": ["aws_security_group.g.id", "aws_security_group.g"]}}`)},
+		{name: "bad CIDR", data: rule(`{"type": "ingress", "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["10.0.0.300/8"], "security_group_id": "sg-1"}`, `{}`, `{}`),
+			want: []string{`plan.json:6:102: aws_security_group_rule.r cidr_blocks: "10.0.0.300/8" is not a CIDR block`}},
+		{name: "values not an object", data: rule(`[]`, `{}`, `{}`),
+			want: []string{"plan.json:6:16: aws_security_group_rule.r values: values must be an object"}},
+		{name: "resource without type", data: `{"format_version": "1.2", "planned_values": {"root_module": {"resources": [{"address": "x"}]}}}`,
+			want: []string{"plan.json:1:76: x: a resource without address or type"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _, err := LoadPlan(source.File{Name: "plan.json", Data: []byte(tc.data)})
+			if len(tc.want) == 0 {
+				require.NoError(t, err)
+				g := group(t, cfg, "aws_security_group.g")
+				assert.Equal(t, []sg.Rule{{Protocol: proto("tcp"), FromPort: 22, ToPort: 22, CIDR: mustPrefix("10.0.0.0/8")}}, g.Ingress)
+				return
+			}
+			require.Error(t, err)
+			var got []string
+			for _, e := range source.Errors(err) {
+				got = append(got, e.Error())
+			}
+			require.Len(t, got, len(tc.want), "%v", got)
+			for i, w := range tc.want {
+				assert.Contains(t, got[i], w)
+			}
+		})
+	}
+}
+
+// TestIsHCLIsPlan: detection by content.
+func TestIsHCLIsPlan(t *testing.T) {
+	seed := readFile(t, "testdata/seed.tf").Data
+	plan := readFile(t, "testdata/seed-plan.json").Data
+	for _, tc := range []struct {
+		name        string
+		data        []byte
+		hcl, isPlan bool
+	}{
+		{"seed.tf", seed, true, false},
+		{"seed-plan.json", plan, false, true},
+		{"state", []byte(`{"format_version": "1.0", "values": {}}`), false, true},
+		{"other JSON", []byte(`{"SecurityGroups": []}`), false, false},
+		{"scenario YAML", []byte("name: x\nsecurity_groups: []\n"), false, false},
+		{"tfvars only", []byte(`office = "192.0.2.0/24"`), false, false},
+		{"empty", nil, false, false},
+		{"variables only", []byte("variable \"x\" {}\n"), true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.hcl, IsHCL(tc.data))
+			assert.Equal(t, tc.isPlan, IsPlan(tc.data))
+		})
+	}
+}
