@@ -190,6 +190,12 @@ func diagMsg(d *hcl.Diagnostic) string {
 
 // parse reads one file's declarations.
 func (m *module) parse(f source.File) {
+	if strings.HasSuffix(f.Name, ".tf.json") {
+		m.errs = append(m.errs, &source.Error{Pos: source.Pos{File: f.Name},
+			Msg:  "Terraform's JSON configuration syntax is not read",
+			Hint: "give the .tf files, or use the plan JSON (terraform show -json PLANFILE)"})
+		return
+	}
 	file, diags := hclsyntax.ParseConfig(f.Data, f.Name, hcl.InitialPos)
 	if m.diags(diags, "", "") {
 		return

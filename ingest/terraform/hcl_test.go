@@ -750,11 +750,15 @@ resource "aws_network_acl_rule" "r" {
     cidr_blocks = [local.a]`),
 			want: []string{"refers to itself"}},
 		{name: "tfvars with a block", src: "", want: []string{"vars.tfvars:1:1: a .tfvars file sets variables; it has no blocks"}},
+		{name: "JSON syntax", src: "", want: []string{"main.tf.json: Terraform's JSON configuration syntax is not read (give the .tf files"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := []source.File{{Name: "network.tf", Data: []byte(network)}, {Name: "main.tf", Data: []byte(tc.src)}}
-			if tc.name == "tfvars with a block" {
+			switch tc.name {
+			case "tfvars with a block":
 				files = append(files, source.File{Name: "vars.tfvars", Data: []byte("x {}\n")})
+			case "JSON syntax":
+				files = append(files, source.File{Name: "main.tf.json", Data: []byte(`{"resource": {}}`)})
 			}
 			cfg, _, err := LoadHCL(files)
 			require.Error(t, err)
