@@ -776,8 +776,11 @@ func (m *module) records() []*record {
 			if hint == "" {
 				hint = hintPlan
 			}
-			a := d.block.Body.Attributes[field]
-			m.errs = append(m.errs, &source.Error{Pos: posOf(a.Expr.Range()), Resource: d.addr, Field: field,
+			pos := d.pos
+			if a := d.block.Body.Attributes[field]; a != nil {
+				pos = posOf(a.Expr.Range())
+			}
+			m.errs = append(m.errs, &source.Error{Pos: pos, Resource: d.addr, Field: field,
 				Msg: "the instances cannot be known: " + why, Hint: hint})
 			continue
 		}

@@ -34,6 +34,11 @@ const (
 	tInstance       = "aws_instance"
 	tENI            = "aws_network_interface"
 	tSGAttachment   = "aws_network_interface_sg_attachment"
+
+	// Data sources a plan has read: a prefix list with its entries, and
+	// any other, whose AWS id it names.
+	tDataPrefixList = "data prefix list"
+	tDataSource     = "data source"
 )
 
 // readTypes are the resource types the readers build the model from; every
@@ -42,7 +47,7 @@ var readTypes = map[string]bool{
 	tVPC: true, tPrefixList: true, tPrefixEntry: true, tGroup: true, tDefaultGroup: true,
 	tGroupRule: true, tIngressRule: true, tEgressRule: true, tACL: true, tDefaultACL: true,
 	tACLRule: true, tACLAssociation: true, tSubnet: true, tInstance: true, tENI: true,
-	tSGAttachment: true,
+	tSGAttachment: true, tDataPrefixList: true, tDataSource: true,
 }
 
 // blockTypes are the nested blocks the readers keep, by resource type.
@@ -142,6 +147,12 @@ type builder struct {
 	// AWS ids (and group names) of declared objects → model ids.
 	groupIDs, aclIDs, subnetIDs, plIDs, eniIDs map[string]string
 	groupNames                                 map[string]string
+	// dataNames maps the AWS ids of data sources a plan read to their
+	// addresses, which name what the files do not declare.
+	dataNames map[string]string
+
+	// fromPlan says the records come from a plan or a state.
+	fromPlan bool
 
 	needDefaultGroup source.Pos
 	warnedExternal   map[string]bool
@@ -154,6 +165,7 @@ func newBuilder(recs []*record) *builder {
 		enis: map[string]*eniB{}, pls: map[string]*plB{},
 		groupIDs: map[string]string{}, aclIDs: map[string]string{}, subnetIDs: map[string]string{},
 		plIDs: map[string]string{}, eniIDs: map[string]string{}, groupNames: map[string]string{},
+		dataNames: map[string]string{},
 		warnedExternal: map[string]bool{},
 	}
 }
@@ -171,6 +183,8 @@ func (b *builder) each(typ string, fn func(r *record)) {
 func (b *builder) build() vpc.Config {
 	b.readVPCs()
 	b.each(tPrefixList, b.registerPrefixList)
+	b.each(tDataPrefixList, b.registerDataPrefixList)
+	b.each(tDataSource, func(r *record) { b.dataNames[r.awsID] = r.id })
 	b.each(tGroup, b.registerGroup)
 	b.each(tDefaultGroup, b.registerGroup)
 	b.each(tACL, b.registerACL)
@@ -270,6 +284,22 @@ func (b *builder) registerPrefixList(r *record) {
 	}
 }
 
+// registerDataPrefixList adds a prefix list a plan's data source read, with
+// the entries AWS gave it.
+func (b *builder) registerDataPrefixList(r *record) {
+	p := &plB{objB: objB{res: r.id, pos: r.pos}, p: vpc.PrefixList{ID: r.id}}
+	f := b.fieldsOf(r)
+	list, _, _ := f.strs("cidrs")
+	for _, s := range list {
+		if c, ok := f.prefix("cidrs", s, 0); ok {
+			p.p.Entries = append(p.p.Entries, c)
+		}
+	}
+	b.pls[r.id] = p
+	b.pOrder = append(b.pOrder, r.id)
+	b.plIDs[r.awsID] = r.id
+}
+
 func (b *builder) readPrefixEntries(r *record) {
 	p := b.pls[r.id]
 	for _, bl := range r.blocks["entry"] {
@@ -314,18 +344,27 @@ func (b *builder) prefixListRef(f fields, field, id string) string {
 	if m, ok := b.plIDs[id]; ok {
 		return m
 	}
+	if n, ok := b.dataNames[id]; ok {
+		id = n
+		if _, ok := b.pls[id]; ok {
+			return id
+		}
+	}
 	if !b.warnedExternal["pl "+id] {
 		b.warnedExternal["pl "+id] = true
-		f.warnf(field, externalHint(id), "prefix list %s is not declared in the files given: kept with no entries, so rules naming it match no address", id)
+		f.warnf(field, b.externalHint(id), "prefix list %s is not declared in the files given: kept with no entries, so rules naming it match no address", id)
 	}
 	b.pls[id] = &plB{objB: objB{res: f.res, pos: f.at(field)}, p: vpc.PrefixList{ID: id}}
 	b.pOrder = append(b.pOrder, id)
 	return id
 }
 
-func externalHint(id string) string {
+func (b *builder) externalHint(id string) string {
 	if strings.HasSuffix(id, ".prefix_list_id") {
 		return "AWS manages the entries of an endpoint's prefix list; pfsim cannot know them"
+	}
+	if b.fromPlan {
+		return "this configuration does not manage it; its members and rules are in the state of whatever does"
 	}
 	if strings.HasPrefix(id, "data.") {
 		return "Terraform reads data sources from AWS; " + hintPlan
@@ -389,13 +428,19 @@ func (b *builder) groupRef(f fields, field, id string) string {
 		b.needDefault(f.at(field))
 		return DefaultGroup
 	}
+	if n, ok := b.dataNames[id]; ok {
+		id = n
+		if _, ok := b.groups[id]; ok {
+			return id
+		}
+	}
 	if !b.warnedExternal["sg "+id] {
 		b.warnedExternal["sg "+id] = true
 		what := "kept as a group that no interface carries, so rules naming it match no address"
 		if field == "security_group_id" {
 			what = "modelled with only the rules the files add to it, and carried by no interface"
 		}
-		f.warnf(field, externalHint(id), "security group %s is not declared in the files given: %s", id, what)
+		f.warnf(field, b.externalHint(id), "security group %s is not declared in the files given: %s", id, what)
 	}
 	b.groups[id] = &groupB{g: sg.Group{ID: id}, res: f.res, pos: f.at(field)}
 	b.gOrder = append(b.gOrder, id)
@@ -780,7 +825,7 @@ func (b *builder) aclRef(f fields, field, id string) string {
 		b.aOrder = append(b.aOrder, id)
 		return id
 	}
-	f.warnf(field, externalHint(id), "network ACL %s is not declared in the files given: not read", id)
+	f.warnf(field, b.externalHint(id), "network ACL %s is not declared in the files given: not read", id)
 	return ""
 }
 
@@ -976,7 +1021,7 @@ func (b *builder) subnetRef(f fields, field, id string, what string) string {
 	if m, ok := b.subnetIDs[id]; ok {
 		return m
 	}
-	f.warnf(field, externalHint(id), "subnet %s is not declared in the files given: %s", id, what)
+	f.warnf(field, b.externalHint(id), "subnet %s is not declared in the files given: %s", id, what)
 	return ""
 }
 

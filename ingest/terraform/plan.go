@@ -42,6 +42,7 @@ func LoadPlan(f source.File) (vpc.Config, []source.Warning, error) {
 	}
 	notRead(p.recs, &p.warns)
 	b := newBuilder(p.recs)
+	b.fromPlan = true
 	cfg := b.build()
 	p.errs = append(p.errs, b.errs...)
 	p.warns = append(p.warns, b.warns...)
@@ -76,8 +77,9 @@ type plan struct {
 	calls   map[string]*jnode // module path → the module_calls entry that calls it
 	// byAddr finds the records of a resource by address without index.
 	byAddr  map[string][]*record
-	pending []pendingAttr
-	confs   map[*record]*jnode
+	pending  []pendingAttr
+	confs    map[*record]*jnode
+	seenData map[string]bool
 }
 
 const hintAfterApplyPlan = "Terraform knows it only after apply: read the state after apply (terraform show -json), or set it in the configuration"
@@ -124,7 +126,12 @@ func (p *plan) read(root *jnode) {
 		return
 	}
 	p.byAddr = map[string][]*record{}
-	p.module(mod, "", 0)
+	p.seenData = map[string]bool{}
+	p.module(mod, "", 0, false)
+	// Data sources read while planning are in the prior state.
+	if ps := root.path("prior_state", "values", "root_module"); ps != nil {
+		p.module(ps, "", 0, true)
+	}
 	for _, r := range p.recs {
 		p.resolve(r)
 	}
@@ -169,13 +176,19 @@ func join(path, next string) string {
 var indexRE = regexp.MustCompile(`\[[^\]]*\]`)
 
 // module reads the resources of a planned_values module and its children.
-func (p *plan) module(mod *jnode, addr string, depth int) {
+func (p *plan) module(mod *jnode, addr string, depth int, dataOnly bool) {
 	if mod.kind != 'o' || depth > 100 {
 		return
 	}
 	cfgPath := indexRE.ReplaceAllString(addr, "")
 	for _, rn := range mod.get("resources").elemsOf() {
-		p.resource(rn, cfgPath)
+		if rn.get("mode").text() == "data" {
+			p.dataResource(rn)
+			continue
+		}
+		if !dataOnly {
+			p.resource(rn, cfgPath)
+		}
 	}
 	for _, child := range mod.get("child_modules").elemsOf() {
 		ca := child.get("address").text()
@@ -183,8 +196,42 @@ func (p *plan) module(mod *jnode, addr string, depth int) {
 			p.errorf(child, "", "child_modules", "", "a child module without an address")
 			continue
 		}
-		p.module(child, ca, depth+1)
+		p.module(child, ca, depth+1, dataOnly)
 	}
+}
+
+// dataResource reads a data source Terraform has read: its AWS id names it
+// in the model, and a prefix list's entries are known.
+func (p *plan) dataResource(rn *jnode) {
+	addr := rn.get("address").text()
+	values := rn.get("values")
+	id := values.get("id")
+	if addr == "" || !id.isStr() || id.str == "" || p.seenData[addr] {
+		return
+	}
+	p.seenData[addr] = true
+	r := &record{typ: tDataSource, id: addr, pos: p.at(rn.get("address")), awsID: id.str, attrs: map[string]val{}}
+	switch rn.get("type").text() {
+	case "aws_ec2_managed_prefix_list", "aws_prefix_list":
+		r.typ = tDataPrefixList
+		var cidrs []*jnode
+		for _, e := range values.get("entries").elemsOf() {
+			cidrs = append(cidrs, e.get("cidr"))
+		}
+		cidrs = append(cidrs, values.get("cidr_blocks").elemsOf()...)
+		var vs []cty.Value
+		for _, c := range cidrs {
+			if c.isStr() {
+				vs = append(vs, cty.StringVal(c.str))
+			}
+		}
+		if len(vs) > 0 {
+			r.attrs["cidrs"] = val{v: cty.TupleVal(vs), pos: p.at(values)}
+		} else {
+			r.attrs["cidrs"] = val{v: cty.EmptyTupleVal, pos: p.at(values)}
+		}
+	}
+	p.recs = append(p.recs, r)
 }
 
 // resource reads one resource instance of planned_values.
@@ -195,9 +242,6 @@ func (p *plan) resource(rn *jnode, cfgPath string) {
 		p.errorf(rn, addr, "", "", "a resource without address or type")
 		return
 	}
-	if rn.get("mode").text() == "data" {
-		return
-	}
 	an := rn.get("address")
 	r := &record{typ: typ, id: addr, pos: p.at(an)}
 	p.recs = append(p.recs, r)
@@ -206,7 +250,7 @@ func (p *plan) resource(rn *jnode, cfgPath string) {
 	}
 	r.attrs, r.blocks = map[string]val{}, map[string][]block{}
 	values := rn.get("values")
-	if values != nil && values.kind != 'o' {
+	if values != nil && values.kind != 'o' && values.kind != 'z' {
 		p.errorf(values, addr, "values", "", "values must be an object")
 		return
 	}
@@ -336,6 +380,10 @@ func (p *plan) blocks(r *record, kind string, vn, un, expr *jnode, cfgPath strin
 			out = append(out, bl)
 		}
 		return out
+	}
+	if vn != nil && vn.kind != 'a' && vn.kind != 'z' {
+		p.errorf(vn, r.id, kind, "", "must be a list of blocks")
+		return nil
 	}
 	// Terraform prints a set in an order of its own; put the blocks back
 	// in the order the configuration writes them, where each can be

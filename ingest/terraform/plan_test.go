@@ -176,3 +176,35 @@ func TestIsHCLIsPlan(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanDataSources: data sources a plan has read name what the files do
+// not declare, by address; a prefix list's entries are AWS's, read.
+func TestPlanDataSources(t *testing.T) {
+	data := `{
+  "format_version": "1.2",
+  "planned_values": {"root_module": {"resources": [
+    {"address": "aws_security_group.g", "mode": "managed", "type": "aws_security_group", "name": "g",
+     "values": {"id": "sg-0g", "name": "g", "egress": [], "ingress": [
+       {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": [], "ipv6_cidr_blocks": [],
+        "prefix_list_ids": ["pl-0office"], "security_groups": ["sg-0lb"], "self": false, "description": ""}]}}
+  ]}},
+  "prior_state": {"format_version": "1.0", "values": {"root_module": {"resources": [
+    {"address": "data.aws_ec2_managed_prefix_list.office", "mode": "data", "type": "aws_ec2_managed_prefix_list", "name": "office",
+     "values": {"id": "pl-0office", "entries": [{"cidr": "192.0.2.0/24", "description": "HQ"}, {"cidr": "2001:db8:aa::/48", "description": ""}]}},
+    {"address": "data.aws_security_group.lb", "mode": "data", "type": "aws_security_group", "name": "lb",
+     "values": {"id": "sg-0lb", "name": "lb"}}
+  ]}}}
+}`
+	cfg, warns, err := LoadPlan(source.File{Name: "plan.json", Data: []byte(data)})
+	require.NoError(t, err)
+	_, err = vpc.New(cfg)
+	require.NoError(t, err)
+	g := group(t, cfg, "aws_security_group.g")
+	require.Len(t, g.Ingress, 2)
+	assert.Equal(t, "data.aws_ec2_managed_prefix_list.office", g.Ingress[0].PrefixList)
+	assert.Equal(t, "data.aws_security_group.lb", g.Ingress[1].Group)
+	require.Len(t, cfg.PrefixLists, 1)
+	assert.Equal(t, []string{"192.0.2.0/24", "2001:db8:aa::/48"}, prefixes(cfg.PrefixLists[0].Entries))
+	require.Len(t, warns, 1, "%v", warns)
+	assert.Contains(t, warns[0].String(), "security group data.aws_security_group.lb is not declared in the files given")
+}
