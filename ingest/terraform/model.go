@@ -165,7 +165,7 @@ func newBuilder(recs []*record) *builder {
 		enis: map[string]*eniB{}, pls: map[string]*plB{},
 		groupIDs: map[string]string{}, aclIDs: map[string]string{}, subnetIDs: map[string]string{},
 		plIDs: map[string]string{}, eniIDs: map[string]string{}, groupNames: map[string]string{},
-		dataNames: map[string]string{},
+		dataNames:      map[string]string{},
 		warnedExternal: map[string]bool{},
 	}
 }

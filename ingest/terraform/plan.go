@@ -76,7 +76,7 @@ type plan struct {
 	configs map[string]*jnode // module path ("" for root) → configuration module
 	calls   map[string]*jnode // module path → the module_calls entry that calls it
 	// byAddr finds the records of a resource by address without index.
-	byAddr  map[string][]*record
+	byAddr   map[string][]*record
 	pending  []pendingAttr
 	confs    map[*record]*jnode
 	seenData map[string]bool
