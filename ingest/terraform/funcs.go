@@ -80,10 +80,13 @@ var lookupFunc = function.New(&function.Spec{
 		if !ty.IsMapType() && !ty.IsObjectType() {
 			return cty.NilVal, errors.New("lookup needs a map or an object")
 		}
-		if m.HasIndex(key).True() || (ty.IsObjectType() && ty.HasAttribute(key.AsString())) {
-			if ty.IsObjectType() {
-				return m.GetAttr(key.AsString()), nil
-			}
+		if !m.IsWhollyKnown() || m.IsNull() {
+			return cty.DynamicVal, nil
+		}
+		if ty.IsObjectType() && ty.HasAttribute(key.AsString()) {
+			return m.GetAttr(key.AsString()), nil
+		}
+		if ty.IsMapType() && m.HasIndex(key).True() {
 			return m.Index(key), nil
 		}
 		return cty.NilVal, fmt.Errorf("no key %q in the map, and no default given", key.AsString())
