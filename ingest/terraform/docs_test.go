@@ -155,7 +155,7 @@ func TestProviderExamples(t *testing.T) {
 			require.Len(t, cfg.PrefixLists, 1)
 			assert.Equal(t, "aws_ec2_managed_prefix_list.example", cfg.PrefixLists[0].ID)
 			assert.Equal(t, []string{"10.0.0.0/16", "172.20.0.0/16"}, prefixes(cfg.PrefixLists[0].Entries))
-		}, warns: []string{"aws_vpc_ipv4_cidr_block_association is not read"}},
+		}, warns: []string{"a secondary IPv4 block: pfsim's model holds one block per VPC"}},
 		{file: "network_interface-1.tf", extra: subnetAndGroupWeb, check: func(t *testing.T, cfg vpc.Config) {
 			require.Len(t, cfg.Interfaces, 1)
 			i := cfg.Interfaces[0]

@@ -494,6 +494,33 @@ resource "aws_security_group" "x" {
 }`, check: func(t *testing.T, cfg vpc.Config) {
 			group(t, cfg, "aws_security_group.x")
 		}},
+		// An IPv6-only subnet is not modelled, nor its interfaces; a
+		// secondary block leaves the VPC's block out.
+		{name: "IPv6-only subnet", src: `
+resource "aws_vpc_ipv4_cidr_block_association" "second" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "172.20.0.0/16"
+}
+resource "aws_subnet" "v6" {
+  vpc_id          = aws_vpc.main.id
+  ipv6_native     = true
+  ipv6_cidr_block = "2001:db8:0:2::/64"
+}
+resource "aws_subnet" "second" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "172.20.1.0/24"
+}
+resource "aws_network_interface" "e" {
+  subnet_id = aws_subnet.v6.id
+}`, check: func(t *testing.T, cfg vpc.Config) {
+			assert.False(t, cfg.CIDR.IsValid())
+			assert.Len(t, cfg.Subnets, 2)
+			assert.Empty(t, cfg.Interfaces)
+		}, warns: []string{
+			"main.tf:2:1: aws_vpc_ipv4_cidr_block_association.second: a secondary IPv4 block",
+			"main.tf:6:1: aws_subnet.v6 cidr_block: no IPv4 block: pfsim models subnets with an IPv4 block",
+			"main.tf:16:15: aws_network_interface.e subnet_id: subnet aws_subnet.v6 is not modelled (it has no IPv4 block): the interface is not modelled",
+		}},
 		// Warnings: a module call, a type not read, an instance without an
 		// address, a group of another configuration.
 		{name: "warnings", src: `

@@ -34,6 +34,7 @@ const (
 	tInstance       = "aws_instance"
 	tENI            = "aws_network_interface"
 	tSGAttachment   = "aws_network_interface_sg_attachment"
+	tSecondaryBlock = "aws_vpc_ipv4_cidr_block_association"
 
 	// Data sources a plan has read: a prefix list with its entries, and
 	// any other, whose AWS id it names.
@@ -47,7 +48,7 @@ var readTypes = map[string]bool{
 	tVPC: true, tPrefixList: true, tPrefixEntry: true, tGroup: true, tDefaultGroup: true,
 	tGroupRule: true, tIngressRule: true, tEgressRule: true, tACL: true, tDefaultACL: true,
 	tACLRule: true, tACLAssociation: true, tSubnet: true, tInstance: true, tENI: true,
-	tSGAttachment: true, tDataPrefixList: true, tDataSource: true,
+	tSGAttachment: true, tDataPrefixList: true, tDataSource: true, tSecondaryBlock: true,
 }
 
 // blockTypes are the nested blocks the readers keep, by resource type.
@@ -153,6 +154,8 @@ type builder struct {
 
 	// fromPlan says the records come from a plan or a state.
 	fromPlan bool
+	// skipped holds the subnets not modelled, by model and AWS id.
+	skipped map[string]bool
 
 	needDefaultGroup source.Pos
 	warnedExternal   map[string]bool
@@ -166,7 +169,7 @@ func newBuilder(recs []*record) *builder {
 		groupIDs: map[string]string{}, aclIDs: map[string]string{}, subnetIDs: map[string]string{},
 		plIDs: map[string]string{}, eniIDs: map[string]string{}, groupNames: map[string]string{},
 		dataNames:      map[string]string{},
-		warnedExternal: map[string]bool{},
+		warnedExternal: map[string]bool{}, skipped: map[string]bool{},
 	}
 }
 
@@ -238,27 +241,37 @@ func (b *builder) build() vpc.Config {
 // --- VPC and prefix lists --------------------------------------------------
 
 func (b *builder) readVPCs() {
+	defer b.secondaryBlocks()
 	n := 0
 	b.each(tVPC, func(r *record) {
 		n++
 		f := b.fieldsOf(r)
 		if n > 1 {
-			f.warnf("", "read one VPC's files at a time", "a second VPC: pfsim models one VPC, so the objects of both are read into one model")
+			f.warnf("", "read one VPC's files at a time", "a second VPC: pfsim models one VPC, so the objects of both are read into one model, and the VPC's block is left out")
+			b.cfgCIDR = netip.Prefix{}
 			return
 		}
 		b.vpcRes = r.id
-		if s, given, ok := f.str("cidr_block"); given && ok {
-			if p, ok := f.prefix("cidr_block", s, 4); ok {
-				b.cfgCIDR = p.Masked()
+		const noDNS = "the Amazon DNS address (VPC base + 2) is not known, so its traffic is filtered like any other"
+		switch v := f.get("cidr_block"); {
+		case !v.given():
+			f.warnf("cidr_block", "", "no IPv4 block (ipv4_ipam_pool_id?): %s", noDNS)
+		case !v.known():
+			f.warnf("cidr_block", v.hint, "the IPv4 block is not known (%s): %s", v.why, noDNS)
+		default:
+			if s, _, ok := f.str("cidr_block"); ok {
+				if p, ok := f.prefix("cidr_block", s, 4); ok {
+					b.cfgCIDR = p.Masked()
+				}
 			}
-		} else if !given {
-			f.warnf("cidr_block", "", "no IPv4 block (ipv4_ipam_pool_id?): the Amazon DNS address (VPC base + 2) is not known, so its traffic is filtered like any other")
 		}
 		if v, given, ok := f.bool("assign_generated_ipv6_cidr_block"); given && ok && v {
 			b.ipv6 = true
 		}
-		if f.has("ipv6_cidr_block") || f.has("ipv6_ipam_pool_id") {
-			b.ipv6 = true
+		for _, n := range []string{"ipv6_cidr_block", "ipv6_ipam_pool_id"} {
+			if v := f.get(n); v.given() && (!v.known() || v.v.Type() != cty.String || v.v.AsString() != "") {
+				b.ipv6 = true
+			}
 		}
 		// A state knows the AWS ids of the VPC's default group and ACL.
 		for _, x := range []struct {
@@ -271,6 +284,18 @@ func (b *builder) readVPCs() {
 					x.ids[s] = x.model
 				}
 			}
+		}
+	})
+}
+
+// secondaryBlocks leaves the VPC's block out of the model when the VPC has
+// more than one: subnets in a secondary block lie outside the primary one,
+// which is all a model holds.
+func (b *builder) secondaryBlocks() {
+	b.each(tSecondaryBlock, func(r *record) {
+		if b.cfgCIDR.IsValid() {
+			b.fieldsOf(r).warnf("", "", "a secondary IPv4 block: pfsim's model holds one block per VPC, so the VPC's block is left out (its Amazon DNS address, base + 2, is filtered like any other)")
+			b.cfgCIDR = netip.Prefix{}
 		}
 	})
 }
@@ -982,7 +1007,12 @@ func (b *builder) readACLRule(r *record) {
 func (b *builder) registerSubnet(r *record) {
 	s := &subnetB{objB: objB{res: r.id, pos: r.pos, fpos: map[string]source.Pos{}, fnam: map[string]string{}}, s: vpc.Subnet{ID: r.id}}
 	f := b.fieldsOf(r)
-	if !f.require("cidr_block") {
+	if !f.has("cidr_block") {
+		f.warnf("cidr_block", "", "no IPv4 block: pfsim models subnets with an IPv4 block, so the subnet and its interfaces are not modelled")
+		b.skipped[r.id] = true
+		if r.awsID != "" {
+			b.skipped[r.awsID] = true
+		}
 		return
 	}
 	cs, _, ok := f.str("cidr_block")
@@ -1020,6 +1050,10 @@ func (b *builder) subnetRef(f fields, field, id string, what string) string {
 	}
 	if m, ok := b.subnetIDs[id]; ok {
 		return m
+	}
+	if b.skipped[id] {
+		f.warnf(field, "", "subnet %s is not modelled (it has no IPv4 block): %s", id, what)
+		return ""
 	}
 	f.warnf(field, b.externalHint(id), "subnet %s is not declared in the files given: %s", id, what)
 	return ""
