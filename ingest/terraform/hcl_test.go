@@ -338,6 +338,24 @@ resource "aws_instance" "a" {
 			assert.Equal(t, []sg.Rule{{Protocol: tcpP, FromPort: 22, ToPort: 22, Group: DefaultGroup}}, g.Ingress)
 			assert.Empty(t, g.Egress)
 		}},
+		// A rule added to the VPC's default group that no resource
+		// manages: AWS's rules stay, the new one joins them.
+		{name: "rule on the unmanaged default group", src: `
+resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  security_group_id = aws_vpc.main.default_security_group_id
+  protocol          = "tcp"
+  from_port         = 22
+  to_port           = 22
+  cidr_blocks       = ["192.0.2.0/24"]
+}`, check: func(t *testing.T, cfg vpc.Config) {
+			g := group(t, cfg, DefaultGroup)
+			assert.Equal(t, []sg.Rule{
+				{Protocol: allP, Group: DefaultGroup},
+				{Protocol: tcpP, FromPort: 22, ToPort: 22, CIDR: mustPrefix("192.0.2.0/24")},
+			}, g.Ingress)
+			assert.Len(t, g.Egress, 2)
+		}, warns: []string{"main.tf:4:23: aws_security_group_rule.ssh security_group_id: the VPC's default security group is used but not declared"}},
 		// Prefix list entries written as resources.
 		{name: "aws_ec2_managed_prefix_list_entry", src: `
 resource "aws_ec2_managed_prefix_list_entry" "home" {

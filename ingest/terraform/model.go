@@ -158,6 +158,7 @@ type builder struct {
 	skipped map[string]bool
 
 	needDefaultGroup source.Pos
+	defaultUser      [2]string // resource and field that first used it
 	warnedExternal   map[string]bool
 }
 
@@ -450,7 +451,8 @@ func (b *builder) groupRef(f fields, field, id string) string {
 		return id
 	}
 	if id == DefaultGroup {
-		b.needDefault(f.at(field))
+		b.needDefault(f.at(field), f.res, f.field(field))
+		b.addDefaultGroup()
 		return DefaultGroup
 	}
 	if n, ok := b.dataNames[id]; ok {
@@ -472,9 +474,10 @@ func (b *builder) groupRef(f fields, field, id string) string {
 	return id
 }
 
-func (b *builder) needDefault(p source.Pos) {
+func (b *builder) needDefault(p source.Pos, res, field string) {
 	if !b.needDefaultGroup.IsValid() {
 		b.needDefaultGroup = p
+		b.defaultUser = [2]string{res, field}
 	}
 }
 
@@ -495,11 +498,17 @@ func (b *builder) addDefaultGroup() {
 	if b.ipv6 {
 		g.Egress = append(g.Egress, sg.Rule{Protocol: flow.AnyProtocol, CIDR: netip.MustParsePrefix("::/0")})
 	}
-	b.warns = append(b.warns, source.Warning{Pos: b.needDefaultGroup, Resource: b.vpcRes,
+	b.warns = append(b.warns, source.Warning{Pos: b.needDefaultGroup, Resource: b.defaultUser[0], Field: b.defaultUser[1],
 		Msg:  "the VPC's default security group is used but not declared: modelled with AWS's default rules (all in from the group itself, all out)",
 		Hint: "declare aws_default_security_group to manage its rules"})
-	b.groups[DefaultGroup] = &groupB{g: g, pos: b.needDefaultGroup,
-		in: []ruleAt{{pos: b.needDefaultGroup}}, out: []ruleAt{{pos: b.needDefaultGroup}, {pos: b.needDefaultGroup}}}
+	gb := &groupB{g: g, pos: b.needDefaultGroup}
+	for range g.Ingress {
+		gb.in = append(gb.in, ruleAt{pos: b.needDefaultGroup})
+	}
+	for range g.Egress {
+		gb.out = append(gb.out, ruleAt{pos: b.needDefaultGroup})
+	}
+	b.groups[DefaultGroup] = gb
 	b.gOrder = append(b.gOrder, DefaultGroup)
 }
 
