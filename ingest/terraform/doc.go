@@ -68,7 +68,10 @@
 // ("sg-0123", data.aws_prefix_list.s3.id, an endpoint's prefix_list_id) is
 // kept under that name, with no members or no entries, so that rules naming
 // it match no address; a warning names it. A state's AWS ids (values.id)
-// are mapped back to the addresses that hold them.
+// are mapped back to the addresses that hold them, and the ids of data
+// sources a plan has read to the data sources' addresses: a prefix list
+// read by data.aws_ec2_managed_prefix_list or data.aws_prefix_list keeps the
+// entries AWS gave it.
 //
 // # AWS and Terraform defaults
 //

@@ -370,6 +370,11 @@ func (p *plan) blocks(r *record, kind string, vn, un, expr *jnode, cfgPath strin
 	if un.isTrue() && expr == nil && p.configured(r) {
 		return nil
 	}
+	if un.isTrue() && expr == nil {
+		p.errs = append(p.errs, &source.Error{Pos: p.at(un), Resource: r.id, Field: kind,
+			Msg: "known only after apply (after_unknown), and the plan has no configuration to read it from", Hint: hintAfterApplyPlan})
+		return nil
+	}
 	if un.isTrue() || (vn == nil && expr != nil) {
 		// The whole set is unknown: rebuild it from the configuration.
 		for i, e := range expr.elemsOf() {

@@ -126,6 +126,11 @@ func TestPlanErrors(t *testing.T) {
 			`{"security_group_id": {"references": ["aws_security_group.g.id", "aws_security_group.g"]}}`)},
 		{name: "bad CIDR", data: rule(`{"type": "ingress", "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["10.0.0.300/8"], "security_group_id": "sg-1"}`, `{}`, `{}`),
 			want: []string{`plan.json:6:102: aws_security_group_rule.r cidr_blocks: "10.0.0.300/8" is not a CIDR block`}},
+		{name: "rules unknown without configuration", data: `{"format_version": "1.2",
+  "planned_values": {"root_module": {"resources": [
+    {"address": "aws_security_group.g", "mode": "managed", "type": "aws_security_group", "name": "g", "values": {"name": "g"}}]}},
+  "resource_changes": [{"address": "aws_security_group.g", "change": {"after_unknown": {"ingress": true}}}]}`,
+			want: []string{"plan.json:4:100: aws_security_group.g ingress: known only after apply (after_unknown), and the plan has no configuration to read it from"}},
 		{name: "values not an object", data: rule(`[]`, `{}`, `{}`),
 			want: []string{"plan.json:6:16: aws_security_group_rule.r values: values must be an object"}},
 		{name: "resource without type", data: `{"format_version": "1.2", "planned_values": {"root_module": {"resources": [{"address": "x"}]}}}`,
