@@ -3,6 +3,8 @@ package terraform
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -529,7 +531,9 @@ func (m *module) value(d *resDecl, need map[string]bool, all bool) result {
 			}
 		}
 		attrs := map[string]cty.Value{}
-		for n := range names {
+		// In a fixed order, so that a cycle is found at the same place
+		// every time.
+		for _, n := range slices.Sorted(maps.Keys(names)) {
 			r := m.attr(in, n)
 			attrs[n] = r.v
 			if !r.v.IsWhollyKnown() {
@@ -689,7 +693,9 @@ func (m *module) eval(expr hcl.Expression, in *inst, iter map[string]cty.Value) 
 		}
 	}
 	resObj := map[string]map[string]cty.Value{}
-	for d, n := range resNeed {
+	ds := slices.SortedFunc(maps.Keys(resNeed), func(a, b *resDecl) int { return strings.Compare(a.addr, b.addr) })
+	for _, d := range ds {
+		n := resNeed[d]
 		if resObj[d.typ] == nil {
 			resObj[d.typ] = map[string]cty.Value{}
 		}
@@ -793,7 +799,8 @@ func (m *module) records() []*record {
 
 func (m *module) record(d *resDecl, in *inst) *record {
 	r := &record{typ: d.typ, id: in.addr, pos: d.pos, attrs: map[string]val{}, blocks: map[string][]block{}}
-	for name, a := range d.block.Body.Attributes {
+	for _, name := range slices.Sorted(maps.Keys(d.block.Body.Attributes)) {
+		a := d.block.Body.Attributes[name]
 		if metaArgs[name] {
 			continue
 		}
@@ -854,7 +861,8 @@ func (m *module) valOf(r result, rng hcl.Range) val {
 
 func (m *module) blockAttrs(body *hclsyntax.Body, in *inst, iter map[string]cty.Value) map[string]val {
 	attrs := map[string]val{}
-	for name, a := range body.Attributes {
+	for _, name := range slices.Sorted(maps.Keys(body.Attributes)) {
+		a := body.Attributes[name]
 		v, waits, diags := m.eval(a.Expr, in, iter)
 		r := result{v: v, waits: waits}
 		if diags.HasErrors() {

@@ -98,6 +98,7 @@ type aclB struct {
 	pos     source.Pos
 	inline  bool
 	isDef   bool
+	ruleRes bool // aws_network_acl_rule resources add to it
 	in, out []ruleAt
 }
 
@@ -211,6 +212,7 @@ func (b *builder) build() vpc.Config {
 	b.each(tENI, b.readENI)
 	b.each(tInstance, b.readInstance)
 	b.each(tSGAttachment, b.readSGAttachment)
+	b.warnUnknownBlocks()
 	b.addDefaultGroup()
 
 	cfg := vpc.Config{CIDR: b.cfgCIDR}
@@ -1008,6 +1010,7 @@ func (b *builder) readACLRule(r *record) {
 	if egress {
 		dir = flow.Egress
 	}
+	a.ruleRes = true
 	b.addEntry(a, dir, rule, f, map[string]string{"rule_no": "rule_number", "action": "rule_action"})
 }
 
@@ -1256,6 +1259,38 @@ func (b *builder) readSGAttachment(r *record) {
 	}
 	if _, ok := e.fpos[vpc.FieldSecurityGroups]; !ok {
 		e.fpos[vpc.FieldSecurityGroups], e.fnam[vpc.FieldSecurityGroups] = f.at("security_group_id"), "security_group_id"
+	}
+}
+
+// warnUnknownBlocks reports the groups and ACLs of a plan whose inline
+// rules are known only after apply, that the configuration writes no
+// blocks for and that no rule resource adds to: they are read with no
+// rules, which is right unless dynamic blocks make them, which a plan's
+// configuration does not show.
+func (b *builder) warnUnknownBlocks() {
+	for _, r := range b.recs {
+		if len(r.unknownBlocks) == 0 {
+			continue
+		}
+		switch r.typ {
+		case tGroup, tDefaultGroup:
+			if g := b.groupOf(r); g == nil || g.ruleKind != "" {
+				continue
+			}
+		case tACL, tDefaultACL:
+			if a := b.aclOf(r); a == nil || a.ruleRes {
+				continue
+			}
+		default:
+			continue
+		}
+		var kinds []string
+		for _, u := range r.unknownBlocks {
+			kinds = append(kinds, u.why)
+		}
+		b.warns = append(b.warns, source.Warning{Pos: r.unknownBlocks[0].pos, Resource: r.id, Field: strings.Join(kinds, ", "),
+			Msg:  "known only after apply, and the configuration writes no such blocks: read as no rules",
+			Hint: "if dynamic blocks write them, read the state after apply (terraform show -json)"})
 	}
 }
 

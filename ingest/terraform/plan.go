@@ -269,19 +269,22 @@ func (p *plan) resource(rn *jnode, cfgPath string) {
 	name := strings.TrimPrefix(addr, cfgPath+".")
 	base := indexRE.ReplaceAllString(name, "")
 	p.byAddr[join(cfgPath, base)] = append(p.byAddr[join(cfgPath, base)], r)
-	keys := map[string]bool{}
-	if values != nil {
-		for i, k := range values.keys {
-			keys[k] = true
-			_ = i
+	// The planned values' keys, then those only after_unknown names, in
+	// the document's order.
+	seen := map[string]bool{}
+	var keys []string
+	for _, n := range []*jnode{values, unknown} {
+		if n == nil || n.kind != 'o' {
+			continue
+		}
+		for _, k := range n.keys {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
 		}
 	}
-	if unknown != nil && unknown.kind == 'o' {
-		for _, k := range unknown.keys {
-			keys[k] = true
-		}
-	}
-	for k := range keys {
+	for _, k := range keys {
 		vn, un := values.get(k), unknown.get(k)
 		if wants(typ, k) {
 			r.blocks[k] = p.blocks(r, k, vn, un, conf.path("expressions", k), cfgPath)
@@ -368,6 +371,11 @@ func isUnknown(un *jnode) bool {
 func (p *plan) blocks(r *record, kind string, vn, un, expr *jnode, cfgPath string) []block {
 	var out []block
 	if un.isTrue() && expr == nil && p.configured(r) {
+		// Not written as blocks in the configuration: the rules come from
+		// rule resources, or there are none. Dynamic blocks are not in a
+		// plan's configuration, so the builder says so when no rule
+		// resource adds to the object either.
+		r.unknownBlocks = append(r.unknownBlocks, val{pos: p.at(un), why: kind})
 		return nil
 	}
 	if un.isTrue() && expr == nil {

@@ -213,3 +213,23 @@ func TestPlanDataSources(t *testing.T) {
 	require.Len(t, warns, 1, "%v", warns)
 	assert.Contains(t, warns[0].String(), "security group data.aws_security_group.lb is not declared in the files given")
 }
+
+// TestPlanUnknownRulesWarn: a group whose rules a plan knows only after
+// apply, written with no blocks and given no rule resources, is read with
+// no rules, and a warning says so (dynamic blocks are not in a plan's
+// configuration).
+func TestPlanUnknownRulesWarn(t *testing.T) {
+	data := `{"format_version": "1.2",
+  "planned_values": {"root_module": {"resources": [
+    {"address": "aws_security_group.g", "mode": "managed", "type": "aws_security_group", "name": "g", "values": {"name": "g"}}]}},
+  "resource_changes": [{"address": "aws_security_group.g", "change": {"after_unknown": {"id": true, "ingress": true, "egress": true}}}],
+  "configuration": {"root_module": {"resources": [
+    {"address": "aws_security_group.g", "mode": "managed", "type": "aws_security_group", "name": "g", "expressions": {"name": {"constant_value": "g"}}}]}}}`
+	cfg, warns, err := LoadPlan(source.File{Name: "plan.json", Data: []byte(data)})
+	require.NoError(t, err)
+	g := group(t, cfg, "aws_security_group.g")
+	assert.Empty(t, g.Ingress)
+	assert.Empty(t, g.Egress)
+	require.Len(t, warns, 1)
+	assert.Equal(t, "plan.json:4:112: aws_security_group.g ingress, egress: known only after apply, and the configuration writes no such blocks: read as no rules (if dynamic blocks write them, read the state after apply (terraform show -json))", warns[0].String())
+}

@@ -31,6 +31,10 @@ type record struct {
 	// awsID is the instance's AWS id when the input knows it (a plan of
 	// existing resources, a state), so that values holding it map back.
 	awsID string
+	// unknownBlocks are the kinds of nested blocks a plan knows only
+	// after apply and its configuration does not write (why holds the
+	// kind, pos where after_unknown says so).
+	unknownBlocks []val
 }
 
 // A block is one nested block of a record.
