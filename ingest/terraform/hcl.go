@@ -467,7 +467,7 @@ func (m *module) attrValue(in *inst, name string) result {
 	}
 	if d.mode == "data" {
 		return unknownResult(fmt.Sprintf("depends on %s (%s), which Terraform reads from AWS", d.addr, d.pos),
-			"Terraform reads data sources from AWS; "+hintPlan)
+			hintPlan)
 	}
 	if a, ok := d.block.Body.Attributes[name]; ok && !metaArgs[name] {
 		v, waits, diags := m.eval(a.Expr, in, nil)

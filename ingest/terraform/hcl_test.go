@@ -640,7 +640,7 @@ func TestHCLErrors(t *testing.T) {
     from_port = 80
     to_port = 80
     cidr_blocks = [data.aws_vpc.x.cidr_block]`),
-			want: []string{"main.tf:8:19: aws_security_group.web ingress[0].cidr_blocks: depends on data.aws_vpc.x (main.tf:1:1), which Terraform reads from AWS (Terraform reads data sources from AWS; use the plan JSON"}},
+			want: []string{"main.tf:8:19: aws_security_group.web ingress[0].cidr_blocks: depends on data.aws_vpc.x (main.tf:1:1), which Terraform reads from AWS (use the plan JSON"}},
 		{name: "module output", src: "module \"net\" {\n  source = \"./net\"\n}\n" + rule(`    protocol = "tcp"
     from_port = 80
     to_port = 80
