@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -48,9 +49,10 @@ func LoadHCL(files []source.File) (vpc.Config, []source.Warning, error) {
 	return cfg, source.SortWarnings(m.warns), nil
 }
 
-// IsHCL reports whether data looks like Terraform configuration: it parses
-// as HCL and has at least one resource, data, variable, locals, module,
-// provider or terraform block.
+// IsHCL reports whether data looks like Terraform configuration: it has a
+// resource, data, variable, locals, module, provider, terraform or output
+// block. A file with a syntax error further on still looks like one, so
+// that LoadHCL can say where the error is.
 func IsHCL(data []byte) bool {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 || trimmed[0] == '{' || trimmed[0] == '[' {
@@ -58,7 +60,7 @@ func IsHCL(data []byte) bool {
 	}
 	f, diags := hclsyntax.ParseConfig(data, "", hcl.InitialPos)
 	if diags.HasErrors() {
-		return false
+		return blockStart.Match(data)
 	}
 	body, ok := f.Body.(*hclsyntax.Body)
 	if !ok {
@@ -72,6 +74,10 @@ func IsHCL(data []byte) bool {
 	}
 	return false
 }
+
+// blockStart matches the first line of a top-level Terraform block:
+// `resource "aws_vpc" "main" {`.
+var blockStart = regexp.MustCompile(`(?m)^(resource|data)\s+"[^"\n]+"\s+"[^"\n]+"\s*\{|^(variable|module|provider|output)\s+"[^"\n]+"\s*\{|^(locals|terraform)\s*\{`)
 
 // module is one Terraform module: the declarations of all its files.
 type module struct {

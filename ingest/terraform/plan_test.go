@@ -174,6 +174,8 @@ func TestIsHCLIsPlan(t *testing.T) {
 		{"tfvars only", []byte(`office = "192.0.2.0/24"`), false, false},
 		{"empty", nil, false, false},
 		{"variables only", []byte("variable \"x\" {}\n"), true, false},
+		{"a syntax error further on", []byte("resource \"aws_vpc\" \"x\" {\n  cidr_block = \n}\n"), true, false},
+		{"YAML that mentions resource", []byte("resource: x\n"), false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.hcl, IsHCL(tc.data))
