@@ -1,5 +1,5 @@
 // Package capture turns captured frames into the packets pfsim's filters
-// judge.
+// judge. pfsim's reference is at https://github.com/pfsim/pfsim/blob/main/docs/README.md.
 //
 // # Frames and packets
 //

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 )
 
@@ -119,7 +120,9 @@ func (p *Path) Explain() string {
 // the ACL still says what its security groups tracked (CT-21).
 //
 // It returns an error if neither address is an interface's, or both are
-// the same interface's.
+// the same interface's, or if now is a time the connection tables refuse
+// ([conntrack.CheckTime]: the zero time.Time, or one before 1900 or after
+// 2200).
 func (v *VPC) Send(p *flow.Packet, now time.Time) (Path, error) {
 	path := Path{Hops: make([]Hop, 0, maxHops)}
 	err := v.SendInto(p, now, &path)
@@ -169,8 +172,10 @@ func (e *ENI) ID() string { return e.id }
 // from an AWS service is not filtered (NOT-10). For traffic between two
 // interfaces of the VPC, whose path depends on both, use [VPC.Send].
 //
-// It returns an error if the interface has left the VPC, or if p's
-// addresses are not both IPv4 or both IPv6. Once a Path has been used, it
+// It returns an error if the interface has left the VPC, if p's
+// addresses are not both IPv4 or both IPv6, or if now is a time the
+// connection tables refuse ([conntrack.CheckTime]: the zero time.Time,
+// or one before 1900 or after 2200). Once a Path has been used, it
 // does not allocate: the path keeps its hops' array.
 func (e *ENI) Cross(p *flow.Packet, dir flow.Direction, now time.Time, path *Path) error {
 	st := e.v.cur.Load()
@@ -180,6 +185,9 @@ func (e *ENI) Cross(p *flow.Packet, dir flow.Direction, now time.Time, path *Pat
 		return fmt.Errorf("interface %s: no longer in the VPC", e.id)
 	case !p.Src.IsValid() || !p.Dst.IsValid() || p.Src.Is4() != p.Dst.Is4():
 		return fmt.Errorf("packet %s: addresses must both be IPv4 or both IPv6", p)
+	}
+	if err := conntrack.CheckTime(now); err != nil {
+		return fmt.Errorf("packet %s: %w", p, err)
 	}
 	path.reset(p)
 	peer := p.Src
@@ -260,6 +268,9 @@ func (st *state) exemptPath(p *flow.Packet, path *Path) {
 
 func (st *state) send(p *flow.Packet, now time.Time, path *Path) error {
 	path.reset(p)
+	if err := conntrack.CheckTime(now); err != nil {
+		return fmt.Errorf("packet %s: %w", p, err)
+	}
 	se, de, err := st.endpoints(p)
 	if err != nil {
 		return err
