@@ -123,7 +123,8 @@
 // network_acl_rule, default_network_acl, network_acl_association,
 // ec2_managed_prefix_list, network_interface,
 // network_interface_sg_attachment, instance) and AWS's VPC user guide for
-// the defaults (the rule ids cite pfsim's AWS semantics). The JSON format is
+// the defaults (the rule ids are those of docs/aws-semantics.md, which
+// gives each one's source). The JSON format is
 // Terraform's (https://developer.hashicorp.com/terraform/internals/json-format).
 // The parser and evaluator are Terraform's own libraries,
 // github.com/hashicorp/hcl/v2 and github.com/zclconf/go-cty.

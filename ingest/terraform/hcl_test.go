@@ -775,6 +775,16 @@ resource "aws_network_acl_rule" "r" {
   cidr_block     = "0.0.0.0/0"
 }`,
 			want: []string{"aws_network_acl_rule.r icmp_type: required argument missing", "aws_network_acl_rule.r icmp_code: required argument missing"}},
+		{name: "source group with CIDRs (IN-22)", src: `resource "aws_security_group_rule" "r" {
+  type                     = "ingress"
+  security_group_id        = "sg-1"
+  protocol                 = "tcp"
+  from_port                = 80
+  to_port                  = 80
+  cidr_blocks              = ["10.0.0.0/8"]
+  source_security_group_id = "sg-2"
+}`,
+			want: []string{"main.tf:8:30: aws_security_group_rule.r source_security_group_id: source_security_group_id cannot be combined with cidr_blocks (IN-22) (write one rule resource per kind of peer)"}},
 		{name: "two peers", src: `resource "aws_vpc_security_group_ingress_rule" "r" {
   security_group_id = "sg-1"
   ip_protocol       = "tcp"

@@ -732,6 +732,18 @@ func (b *builder) readGroupRule(r *record) {
 	if g == nil {
 		return
 	}
+	// The provider refuses these together (IN-22).
+	for _, one := range []string{"source_security_group_id", "self"} {
+		if !f.has(one) || (one == "self" && !f.get(one).v.Equals(cty.True).True()) {
+			continue
+		}
+		for _, other := range []string{"cidr_blocks", "ipv6_cidr_blocks", "source_security_group_id"} {
+			if other != one && f.has(other) {
+				f.errorf(one, "write one rule resource per kind of peer", "%s cannot be combined with %s (IN-22)", one, other)
+				return
+			}
+		}
+	}
 	spec, ok := b.ruleSpec(f, "protocol", true, ignoreAll)
 	if !ok {
 		return
