@@ -267,7 +267,7 @@ func drawInterface(t *rapid.T, p *pool, c *vpc.Config, need6 bool) vpc.Interface
 }
 
 // drawTracking draws tracking settings: AWS's defaults, or the ends of
-// AWS's ranges (CT-16), now and then with a small capacity.
+// AWS's ranges (CT-16a to CT-16c), now and then with a small capacity.
 func drawTracking(t *rapid.T) conntrack.Config {
 	var c conntrack.Config
 	if pick(t, "tracking", 6, 4) == 1 {

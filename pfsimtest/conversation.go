@@ -43,7 +43,7 @@ type Step struct {
 //   - other protocols: packets both ways.
 //
 // The idle gaps lean to the edges of the timeouts that apply at each
-// point of the conversation (CT-16, CT-17): the timeout of the state the
+// point of the conversation (CT-16a to CT-16d, CT-17): the timeout of the state the
 // connection is in (SYN_SENT 120 s, ESTABLISHED as configured, UDP 30 s,
 // ...) less 1 s, less 1 ns, exactly, plus 1 ns and plus 1 s, since a
 // packet exactly at the timeout finds the entry gone. The timeouts are
