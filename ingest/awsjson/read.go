@@ -703,4 +703,3 @@ func joined(err error) []error {
 	}
 	return []error{err}
 }
-

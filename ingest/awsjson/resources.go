@@ -84,7 +84,7 @@ type aclObj struct {
 	base
 	acl       nacl.ACL
 	isDefault bool
-	entries   [2][]where          // each rule's entry, by direction
+	entries   [2][]where            // each rule's entry, by direction
 	fields    [2][]map[string]where // each rule's fields by nacl's field names
 	assocs    []assoc
 }
