@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/ingest/source"
 	"github.com/pfsim/pfsim/nacl"
@@ -647,19 +648,23 @@ func (r *reader) readENI(o obj, instance string) {
 	if ct, ok := o.sub("ConnectionTrackingConfiguration"); ok {
 		e.note(vpc.FieldConnectionTracking, o, "ConnectionTrackingConfiguration")
 		for _, f := range [...]struct {
-			key string
-			dst *time.Duration
+			key    string
+			dst    *time.Duration
+			lo, hi time.Duration
 		}{
-			{"TcpEstablishedTimeout", &e.itf.Tracking.TCPEstablishedTimeout},
-			{"UdpStreamTimeout", &e.itf.Tracking.UDPStreamTimeout},
-			{"UdpTimeout", &e.itf.Tracking.UDPTimeout},
+			{"TcpEstablishedTimeout", &e.itf.Tracking.TCPEstablishedTimeout, conntrack.MinTCPEstablishedTimeout, conntrack.MaxTCPEstablishedTimeout},
+			{"UdpStreamTimeout", &e.itf.Tracking.UDPStreamTimeout, conntrack.MinUDPStreamTimeout, conntrack.MaxUDPStreamTimeout},
+			{"UdpTimeout", &e.itf.Tracking.UDPTimeout, conntrack.MinUDPTimeout, conntrack.MaxUDPTimeout},
 		} {
-			if n, _, ok := ct.integer(f.key); ok {
-				*f.dst = time.Duration(n) * time.Second
+			n, _, ok := ct.integer(f.key)
+			if !ok {
+				continue
 			}
-		}
-		if err := e.itf.Tracking.Validate(); err != nil {
-			ct.failAt(ct.v, ct.path, err.Error())
+			if d := time.Duration(n) * time.Second; d >= f.lo && d <= f.hi {
+				*f.dst = d
+				continue
+			}
+			ct.fail(f.key, strconv.Itoa(n)+": must be "+strconv.Itoa(int(f.lo/time.Second))+".."+strconv.Itoa(int(f.hi/time.Second))+" seconds (CT-16)")
 		}
 	}
 	r.enis = append(r.enis, e)
