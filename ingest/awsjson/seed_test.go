@@ -143,4 +143,3 @@ func withVPC(lesson *scenario.File, cfg vpc.Config) *scenario.File {
 	}
 	return &f
 }
-
