@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/ingest/source"
@@ -125,6 +126,9 @@ func (o obj) required(key string) (string, *value, bool) {
 	return s, v, ok
 }
 
+// maxIDLen bounds ids, as the scenario format does; AWS's are far shorter.
+const maxIDLen = 255
+
 // id returns the resource id in member key, checked as an id the
 // scenario format can hold: no spaces, commas or control characters.
 func (o obj) id(key string) (string, *value, bool) {
@@ -132,7 +136,13 @@ func (o obj) id(key string) (string, *value, bool) {
 	if !ok {
 		return "", v, false
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == ',' || r == 0x7f }) {
+	// The scenario format's rule for ids, so that an imported VPC can be
+	// written as one.
+	switch {
+	case len(s) > maxIDLen:
+		o.fail(key, "longer than "+strconv.Itoa(maxIDLen)+" bytes: not an id")
+		return "", v, false
+	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) || r == ',' }):
 		o.fail(key, strconv.Quote(s)+": not an id (it holds a space, a comma or a control character)")
 		return "", v, false
 	}
