@@ -217,7 +217,10 @@ func (m *Model) merge(parts []part) error {
 			var ce *vpc.ConfigError
 			if errors.As(e, &ce) {
 				if o, ok := m.origins[ce.Kind][ce.ID]; ok {
-					se.Pos, se.Resource, se.Msg = o.Pos, ce.ID, ce.Error()
+					se.Pos, se.Resource, se.Field, se.Msg = o.Pos, ce.ID, ce.Field, ce.Err.Error()
+					if ce.Value != "" {
+						se.Msg = ce.Value + ": " + se.Msg
+					}
 				}
 			}
 			errs = append(errs, se)
@@ -238,7 +241,9 @@ func readScenario(f source.File) (part, []source.Warning, error) {
 	if err != nil {
 		var errs []*source.Error
 		for _, e := range scenario.Errors(err) {
-			errs = append(errs, &source.Error{Pos: pos(e.Pos), Field: e.Field, Msg: e.Msg})
+			// The message names the object and field already, as check
+			// prints it.
+			errs = append(errs, &source.Error{Pos: pos(e.Pos), Msg: e.Msg})
 		}
 		if len(errs) == 0 {
 			errs = append(errs, &source.Error{Pos: source.Pos{File: f.Name}, Msg: err.Error()})
