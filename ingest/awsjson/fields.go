@@ -52,6 +52,15 @@ func (o obj) at(key string) source.Pos {
 	return o.d.at(o.v)
 }
 
+// where returns where member key is written (the object, when absent).
+func (o obj) where(key string) where {
+	v := o.get(key)
+	if v == nil {
+		v = o.v
+	}
+	return where{path: o.field(key), d: o.d, off: v.off}
+}
+
 // failAt records an error about the value v of the field at path.
 func (o obj) failAt(v *value, path, msg string) {
 	at := o.v

@@ -2,8 +2,10 @@ package awsjson
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -80,24 +82,58 @@ type doc struct {
 	data  []byte
 	root  *value
 	lines []int // offset of the start of each line
+	// cps are checkpoints every few KB, so that the column of an offset
+	// on a long line (minified JSON is one line) is counted from the
+	// nearest one, not from the line's start.
+	cps []checkpoint
+}
+
+// checkpoint records, at an offset where a character starts, how many
+// characters precede it on its line.
+type checkpoint struct{ off, col int }
+
+// cpEvery is the distance between checkpoints, in bytes.
+const cpEvery = 4096
+
+// index finds the lines and sets the checkpoints: O(len(data)).
+func (d *doc) index() {
+	d.lines = []int{0}
+	for i, c := range d.data {
+		if c == '\n' {
+			d.lines = append(d.lines, i+1)
+		}
+	}
+	last, col := 0, 0
+	for next := cpEvery; next < len(d.data); next += cpEvery {
+		p := next
+		for p < len(d.data) && !utf8.RuneStart(d.data[p]) {
+			p++
+		}
+		if p >= len(d.data) {
+			break
+		}
+		if nl := bytes.LastIndexByte(d.data[last:p], '\n'); nl >= 0 {
+			col = utf8.RuneCount(d.data[last+nl+1 : p])
+		} else {
+			col += utf8.RuneCount(d.data[last:p])
+		}
+		d.cps = append(d.cps, checkpoint{off: p, col: col})
+		last, next = p, p
+	}
 }
 
 // pos returns the position of the byte at off: line and column from 1,
 // the column counted in characters.
 func (d *doc) pos(off int) source.Pos {
-	line := 0
-	lo, hi := 0, len(d.lines)
-	for lo < hi { // the last line start <= off
-		m := (lo + hi) / 2
-		if d.lines[m] <= off {
-			line, lo = m, m+1
-		} else {
-			hi = m
-		}
+	off = max(0, min(off, len(d.data)))
+	line, _ := slices.BinarySearch(d.lines, off+1) // lines starting at or before off
+	line--
+	start := d.lines[line]
+	col := 0
+	if k, _ := slices.BinarySearchFunc(d.cps, off+1, func(c checkpoint, t int) int { return cmp.Compare(c.off, t) }); k > 0 && d.cps[k-1].off >= start {
+		col, start = d.cps[k-1].col, d.cps[k-1].off
 	}
-	off = min(off, len(d.data))
-	start := min(d.lines[line], off)
-	return source.Pos{File: d.name, Line: line + 1, Col: utf8.RuneCount(d.data[start:off]) + 1}
+	return source.Pos{File: d.name, Line: line + 1, Col: col + utf8.RuneCount(d.data[start:off]) + 1}
 }
 
 // at returns the position of v, or of the file's start when v is nil.
@@ -114,12 +150,8 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // returned as a *source.Error at the offending character.
 func parse(name string, data []byte) (*doc, *source.Error) {
 	data = bytes.TrimPrefix(data, bom) // Windows tools write one; JSON has none
-	d := &doc{name: name, data: data, lines: []int{0}}
-	for i, c := range data {
-		if c == '\n' {
-			d.lines = append(d.lines, i+1)
-		}
-	}
+	d := &doc{name: name, data: data}
+	d.index()
 	if len(data) >= 2 && (data[0] == 0xFF && data[1] == 0xFE || data[0] == 0xFE && data[1] == 0xFF) {
 		return nil, &source.Error{Pos: d.pos(0), Msg: "the file is UTF-16 text (as Windows PowerShell's > writes it); JSON must be UTF-8",
 			Hint: "convert it, or write it with Out-File -Encoding utf8"}
@@ -327,10 +359,14 @@ func (s *scanner) object(v *value, depth int) *source.Error {
 func (s *scanner) str() (string, *source.Error) {
 	start := s.off
 	s.off++ // "
+	plain := true // no escapes
 	for s.off < len(s.data) {
 		switch c := s.data[s.off]; {
 		case c == '"':
 			s.off++
+			if raw := s.data[start+1 : s.off-1]; plain && utf8.Valid(raw) {
+				return string(raw), nil // nothing to decode
+			}
 			var out string
 			if err := json.Unmarshal(s.data[start:s.off], &out); err != nil {
 				s.off = start
@@ -338,6 +374,7 @@ func (s *scanner) str() (string, *source.Error) {
 			}
 			return out, nil
 		case c == '\\':
+			plain = false
 			s.off++
 			if s.off >= len(s.data) {
 				return "", s.want("an escape")

@@ -1,15 +1,18 @@
 package awsjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/pfsim/pfsim/ingest/source"
 )
@@ -225,4 +228,28 @@ func addFixtures(f *testing.F) {
 		require.NoError(f, err)
 		f.Add(data)
 	}
+}
+
+// The checkpoints that make positions fast on long lines give the
+// positions that counting from the line's start gives, for any bytes.
+func TestPosCheckpoints(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		pieces := []string{"a", " ", "\n", "é", "€", "😀", "\xff", "\xe2\x82", "\x80", strings.Repeat("x", 1000), strings.Repeat("ü", 700)}
+		var b strings.Builder
+		for range rapid.IntRange(0, 200).Draw(t, "pieces") {
+			b.WriteString(rapid.SampledFrom(pieces).Draw(t, "piece"))
+		}
+		data := []byte(b.String())
+		d := &doc{name: "f", data: data}
+		d.index()
+		for range 20 {
+			off := rapid.IntRange(0, len(data)).Draw(t, "off")
+			line := 1 + bytes.Count(data[:off], []byte("\n"))
+			start := bytes.LastIndexByte(data[:off], '\n') + 1
+			want := source.Pos{File: "f", Line: line, Col: utf8.RuneCount(data[start:off]) + 1}
+			if got := d.pos(off); got != want {
+				t.Fatalf("offset %d of %d bytes: %v, want %v", off, len(data), got, want)
+			}
+		}
+	})
 }

@@ -338,8 +338,8 @@ func (r *reader) build() vpc.Config {
 		}
 		for _, as := range a.assocs {
 			if other, ok := assocOf[as.subnet]; ok && other != a {
-				r.fail(&source.Error{Pos: as.at.pos, Resource: a.id, Field: as.at.path, Msg: "subnet " + as.subnet +
-					" is associated with " + other.id + " too (at " + assocAt[as.subnet].pos.String() + "): a subnet has one network ACL (NACL-26)"})
+				r.fail(&source.Error{Pos: as.at.pos(), Resource: a.id, Field: as.at.path, Msg: "subnet " + as.subnet +
+					" is associated with " + other.id + " too (at " + assocAt[as.subnet].pos().String() + "): a subnet has one network ACL (NACL-26)"})
 				continue
 			}
 			assocOf[as.subnet], assocAt[as.subnet] = a, as.at
@@ -391,7 +391,7 @@ func (r *reader) build() vpc.Config {
 			continue // reported: no SubnetId
 		case s == nil:
 			w := e.loc[vpc.FieldSubnet][0]
-			r.fail(&source.Error{Pos: w.pos, Resource: e.id, Field: w.path, Msg: "subnet " + e.itf.Subnet + " is not in the files: pfsim needs its CIDR",
+			r.fail(&source.Error{Pos: w.pos(), Resource: e.id, Field: w.path, Msg: "subnet " + e.itf.Subnet + " is not in the files: pfsim needs its CIDR",
 				Hint: "give the output of aws ec2 describe-subnets too"})
 			continue
 		case s.ipv6Only:
@@ -452,11 +452,11 @@ func (r *reader) build() vpc.Config {
 		if _, ok := r.origins[ref.kind][ref.id]; ok {
 			continue
 		}
-		b := &base{id: ref.id, pos: ref.where.pos, loc: map[string][]where{}}
+		b := &base{id: ref.id, pos: ref.where.pos(), loc: map[string][]where{}}
 		r.record(ref.kind, b, true)
 		if ref.kind == vpc.KindPrefixList {
 			cfg.PrefixLists = append(cfg.PrefixLists, vpc.PrefixList{ID: ref.id})
-			r.warn(source.Warning{Pos: ref.where.pos, Resource: ref.res, Field: ref.where.path, Msg: "prefix list " + ref.id + " is not in the files: kept without entries, so rules that name it match nothing",
+			r.warn(source.Warning{Pos: ref.where.pos(), Resource: ref.res, Field: ref.where.path, Msg: "prefix list " + ref.id + " is not in the files: kept without entries, so rules that name it match nothing",
 				Hint: "give the output of aws ec2 describe-managed-prefix-lists and get-managed-prefix-list-entries"})
 			continue
 		}
@@ -468,7 +468,7 @@ func (r *reader) build() vpc.Config {
 		case ref.vpc != "" && r.opts.VPC != "" && ref.vpc != r.opts.VPC:
 			place = " (it is in " + ref.vpc + ")"
 		}
-		r.warn(source.Warning{Pos: ref.where.pos, Resource: ref.res, Field: ref.where.path, Msg: "security group " + ref.id + " is not in the files" + place +
+		r.warn(source.Warning{Pos: ref.where.pos(), Resource: ref.res, Field: ref.where.path, Msg: "security group " + ref.id + " is not in the files" + place +
 			": kept as a group without rules; a rule that names it matches the addresses of the interfaces in the files that carry it, and no other",
 			Hint: "give the output of aws ec2 describe-security-groups that includes it"})
 	}
@@ -616,7 +616,7 @@ func (r *reader) validate(cfg *vpc.Config) {
 				continue
 			}
 			ra := src.rules[re.Direction][re.Index]
-			r.failRule(ra.res, ra.at, re.Field, re.Value, re.Err)
+			r.failRule(ra.res, ra.at.get, re.Field, re.Value, re.Err)
 		}
 		for _, w := range sg.Warnings(&g) {
 			r.warn(source.Warning{Pos: gb.pos, Resource: g.ID, Msg: w})
@@ -631,7 +631,8 @@ func (r *reader) validate(cfg *vpc.Config) {
 				r.fail(&source.Error{Pos: ab.pos, Resource: a.ID, Msg: e.Error()})
 				continue
 			}
-			r.failRule(a.ID, src.fields[re.Direction][re.Index], re.Field, re.Value, re.Err)
+			fields := src.fields[re.Direction][re.Index]
+			r.failRule(a.ID, func(f string) (where, bool) { w, ok := fields[f]; return w, ok }, re.Field, re.Value, re.Err)
 		}
 		for _, w := range a.Warnings() {
 			r.warn(source.Warning{Pos: ab.pos, Resource: a.ID, Msg: w})
@@ -654,7 +655,7 @@ func (r *reader) validate(cfg *vpc.Config) {
 		se := &source.Error{Pos: b.pos, Resource: ce.ID, Msg: ce.Err.Error()}
 		if ws := b.loc[ce.Field]; len(ws) > 0 {
 			w := ws[min(max(ce.Index, 0), len(ws)-1)]
-			se.Pos, se.Field = w.pos, w.path
+			se.Pos, se.Field = w.pos(), w.path
 		}
 		if ce.Value != "" {
 			se.Msg = ce.Value + ": " + se.Msg
@@ -671,26 +672,18 @@ func (r *reader) validate(cfg *vpc.Config) {
 	}
 }
 
-// failRule reports a rule's problem at the field it names.
-func (r *reader) failRule(id string, at map[string]where, field, value string, cause error) {
-	w, ok := at[field]
-	switch {
-	case ok:
-	case field == "cidr_blocks" || field == "ipv6_cidr_blocks" || field == "prefix_list_ids" || field == "security_groups":
-		w = at["peer"]
-	default:
-		for _, k := range []string{"peer", nacl.FieldRuleNo} {
-			if x, has := at[k]; has {
-				w = x
-				break
-			}
-		}
+// failRule reports a rule's problem at the field it names; at says
+// where a field is, and whether the rule has it.
+func (r *reader) failRule(id string, at func(field string) (where, bool), field, value string, cause error) {
+	w, ok := at(field)
+	if !ok {
+		w, _ = at(nacl.FieldRuleNo)
 	}
 	msg := cause.Error()
 	if value != "" {
 		msg = value + ": " + msg
 	}
-	r.fail(&source.Error{Pos: w.pos, Resource: id, Field: w.path, Msg: msg})
+	r.fail(&source.Error{Pos: w.pos(), Resource: id, Field: w.path, Msg: msg})
 }
 
 // joined returns the errors joined in err, or err alone.

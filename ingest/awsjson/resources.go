@@ -18,10 +18,20 @@ import (
 // This file reads each kind of resource of the describe outputs into the
 // library's types, keeping where each value came from.
 
-// where is a field of a resource as written: its path and position.
+// where is a field of a resource as written: its path, and its offset
+// in its file, turned into a position only when a message needs it.
 type where struct {
 	path string
-	pos  source.Pos
+	d    *doc
+	off  int
+}
+
+// pos returns the field's position; the zero Pos for the zero where.
+func (w where) pos() source.Pos {
+	if w.d == nil {
+		return source.Pos{}
+	}
+	return w.d.pos(w.off)
 }
 
 // base is what every resource read from a file has.
@@ -39,7 +49,7 @@ func newBase(id string, o obj) base {
 }
 
 func (b *base) note(field string, o obj, key string) {
-	b.loc[field] = append(b.loc[field], where{path: o.field(key), pos: o.at(key)})
+	b.loc[field] = append(b.loc[field], o.where(key))
 }
 
 // ruleAt is a security group rule and where its parts were written.
@@ -48,9 +58,8 @@ type ruleAt struct {
 	// res is the resource the paths of at are relative to: the group, or
 	// the rule of describe-security-group-rules.
 	res string
-	// at maps sg.RuleError's field names (protocol, from_port, to_port,
-	// description, peer) to where they are.
-	at map[string]where
+	// at says where its parts are.
+	at ruleWhere
 	// ref is set when the peer names a group or prefix list: what the
 	// reference says, for the warning if it is missing.
 	ref refInfo
@@ -65,6 +74,25 @@ type refInfo struct {
 	// vpc, peering and user say where the referenced group lives, when
 	// the pair says it.
 	vpc, peering, user string
+}
+
+// ruleWhere says where the parts of a security group rule are.
+type ruleWhere struct{ protocol, fromPort, toPort, peer, description where }
+
+// get returns where the field sg.RuleError names is: protocol,
+// from_port, to_port, description, or the peer for the peer fields.
+func (rw *ruleWhere) get(field string) (where, bool) {
+	switch field {
+	case "protocol":
+		return rw.protocol, true
+	case "from_port":
+		return rw.fromPort, true
+	case "to_port":
+		return rw.toPort, true
+	case "description":
+		return rw.description, true
+	}
+	return rw.peer, true
 }
 
 type groupObj struct {
@@ -158,11 +186,8 @@ func (r *reader) readGroup(o obj) {
 // a port range for tcp and udp, type and code for icmp and icmpv6 (icmpv6
 // without them: all types and codes), nothing for "-1" and other
 // protocols, whatever the output holds there (0, -1 or nothing).
-func (r *reader) ruleBase(p obj) (sg.Rule, map[string]where, bool) {
-	at := map[string]where{}
-	for field, key := range map[string]string{"protocol": "IpProtocol", "from_port": "FromPort", "to_port": "ToPort"} {
-		at[field] = where{p.field(key), p.at(key)}
-	}
+func (r *reader) ruleBase(p obj) (sg.Rule, ruleWhere, bool) {
+	at := ruleWhere{protocol: p.where("IpProtocol"), fromPort: p.where("FromPort"), toPort: p.where("ToPort")}
 	proto, ok := p.protocol("IpProtocol")
 	if !ok {
 		return sg.Rule{}, at, false
@@ -217,12 +242,9 @@ func (r *reader) permission(p obj, group string) []ruleAt {
 		if d, _, has := c.str("Description"); has {
 			rr.Description = d
 		}
-		ra := ruleAt{rule: rr, res: c.res, at: map[string]where{}}
-		for k, w := range at {
-			ra.at[k] = w
-		}
-		ra.at["peer"] = where{c.field(key), c.at(key)}
-		ra.at["description"] = where{c.field("Description"), c.at("Description")}
+		ra := ruleAt{rule: rr, res: c.res, at: at}
+		ra.at.peer = c.where(key)
+		ra.at.description = c.where("Description")
 		out = append(out, ra)
 	}
 	peers := 0
@@ -251,13 +273,13 @@ func (r *reader) permission(p obj, group string) []ruleAt {
 			rl.Group, _, good = c.id("GroupId")
 			return good
 		})
-		if n := len(out); n > 0 && out[n-1].rule.Group != "" && out[n-1].at["peer"].path == c.field("GroupId") {
+		if n := len(out); n > 0 && out[n-1].rule.Group != "" && out[n-1].at.peer.path == c.field("GroupId") {
 			out[n-1].ref = pairRef(c, vpc.KindSecurityGroup, out[n-1].rule.Group)
 		}
 	})
 	for i := range out {
 		if pl := out[i].rule.PrefixList; pl != "" {
-			out[i].ref = refInfo{kind: vpc.KindPrefixList, id: pl, res: out[i].res, where: out[i].at["peer"]}
+			out[i].ref = refInfo{kind: vpc.KindPrefixList, id: pl, res: out[i].res, where: out[i].at.peer}
 		}
 	}
 	if peers == 0 && ok {
@@ -269,7 +291,7 @@ func (r *reader) permission(p obj, group string) []ruleAt {
 // pairRef describes the group a UserIdGroupPair (or ReferencedGroupInfo)
 // names.
 func pairRef(c obj, kind vpc.Kind, id string) refInfo {
-	ri := refInfo{kind: kind, id: id, res: c.res, where: where{c.field("GroupId"), c.at("GroupId")}}
+	ri := refInfo{kind: kind, id: id, res: c.res, where: c.where("GroupId")}
 	ri.vpc, _, _ = c.str("VpcId")
 	ri.peering, _, _ = c.str("VpcPeeringConnectionId")
 	ri.user, _, _ = c.str("UserId")
@@ -320,21 +342,21 @@ func (r *reader) readFlatRule(o obj) {
 	switch key := peers[0]; key {
 	case "CidrIpv4":
 		rule.CIDR, ok = o.prefix(key, v4)
-		ra.at["peer"] = where{o.field(key), o.at(key)}
+		ra.at.peer = o.where(key)
 	case "CidrIpv6":
 		rule.CIDR, ok = o.prefix(key, v6)
-		ra.at["peer"] = where{o.field(key), o.at(key)}
+		ra.at.peer = o.where(key)
 	case "PrefixListId":
 		rule.PrefixList, _, ok = o.id(key)
-		ra.at["peer"] = where{o.field(key), o.at(key)}
-		ra.ref = refInfo{kind: vpc.KindPrefixList, id: rule.PrefixList, res: o.res, where: ra.at["peer"]}
+		ra.at.peer = o.where(key)
+		ra.ref = refInfo{kind: vpc.KindPrefixList, id: rule.PrefixList, res: o.res, where: ra.at.peer}
 	case "ReferencedGroupInfo":
 		c, cok := o.sub(key)
 		if !cok {
 			return
 		}
 		rule.Group, _, ok = c.id("GroupId")
-		ra.at["peer"] = where{c.field("GroupId"), c.at("GroupId")}
+		ra.at.peer = c.where("GroupId")
 		ra.ref = pairRef(c, vpc.KindSecurityGroup, rule.Group)
 	}
 	if !ok {
@@ -343,7 +365,7 @@ func (r *reader) readFlatRule(o obj) {
 	if d, _, has := o.str("Description"); has {
 		rule.Description = d
 	}
-	ra.at["description"] = where{o.field("Description"), o.at("Description")}
+	ra.at.description = o.where("Description")
 	ra.rule = rule
 	f.rule = ra
 	r.flat = append(r.flat, f)
@@ -361,7 +383,7 @@ func (r *reader) readACL(o obj) {
 	a.isDefault, _, _ = o.boolean("IsDefault")
 	o.objects("Associations", func(_ int, c obj) {
 		if s, _, ok := c.id("SubnetId"); ok {
-			a.assocs = append(a.assocs, assoc{subnet: s, at: where{c.field("SubnetId"), c.at("SubnetId")}})
+			a.assocs = append(a.assocs, assoc{subnet: s, at: c.where("SubnetId")})
 		}
 	})
 	var stars [2][2]bool // [direction][IPv6]: a `*` entry was seen
@@ -379,21 +401,21 @@ func (r *reader) readACL(o obj) {
 		} else {
 			a.acl.Ingress = append(a.acl.Ingress, rule)
 		}
-		a.entries[dir] = append(a.entries[dir], where{e.path, e.d.at(e.v)})
+		a.entries[dir] = append(a.entries[dir], where{path: e.path, d: e.d, off: e.v.off})
 		fields := map[string]where{}
 		for field, key := range map[string]string{
 			nacl.FieldRuleNo: "RuleNumber", nacl.FieldAction: "RuleAction", nacl.FieldProtocol: "Protocol",
 			nacl.FieldCIDRBlock: "CidrBlock", nacl.FieldIPv6CIDRBlock: "Ipv6CidrBlock",
 		} {
-			fields[field] = where{e.field(key), e.at(key)}
+			fields[field] = e.where(key)
 		}
 		if pr, ok := e.sub("PortRange"); ok {
-			fields[nacl.FieldFromPort] = where{pr.field("From"), pr.at("From")}
-			fields[nacl.FieldToPort] = where{pr.field("To"), pr.at("To")}
+			fields[nacl.FieldFromPort] = pr.where("From")
+			fields[nacl.FieldToPort] = pr.where("To")
 		}
 		if it, ok := e.sub("IcmpTypeCode"); ok {
-			fields[nacl.FieldICMPType] = where{it.field("Type"), it.at("Type")}
-			fields[nacl.FieldICMPCode] = where{it.field("Code"), it.at("Code")}
+			fields[nacl.FieldICMPType] = it.where("Type")
+			fields[nacl.FieldICMPCode] = it.where("Code")
 		}
 		a.fields[dir] = append(a.fields[dir], fields)
 	})
@@ -606,7 +628,7 @@ func (r *reader) readENI(o obj, instance string) {
 		if !ok {
 			return
 		}
-		w := where{c.field("PrivateIpAddress"), c.at("PrivateIpAddress")}
+		w := c.where("PrivateIpAddress")
 		if p, _, _ := c.boolean("Primary"); p && len(primary) == 0 {
 			primary, pw = append(primary, a), append(pw, w)
 		} else {
@@ -615,7 +637,7 @@ func (r *reader) readENI(o obj, instance string) {
 	})
 	if len(primary)+len(others) == 0 && o.get("PrivateIpAddress") != nil {
 		if a, _, ok := o.addr("PrivateIpAddress", v4); ok {
-			primary, pw = append(primary, a), append(pw, where{o.field("PrivateIpAddress"), o.at("PrivateIpAddress")})
+			primary, pw = append(primary, a), append(pw, o.where("PrivateIpAddress"))
 		}
 	}
 	e.itf.PrivateIPs = append(primary, others...)
@@ -639,7 +661,7 @@ func (r *reader) readENI(o obj, instance string) {
 		if g, _, ok := c.id("GroupId"); ok {
 			e.itf.Groups = append(e.itf.Groups, g)
 			e.note(vpc.FieldSecurityGroups, c, "GroupId")
-			e.refs = append(e.refs, refInfo{kind: vpc.KindSecurityGroup, id: g, res: id, where: where{c.field("GroupId"), c.at("GroupId")}})
+			e.refs = append(e.refs, refInfo{kind: vpc.KindSecurityGroup, id: g, res: id, where: c.where("GroupId")})
 		}
 	})
 	if len(e.itf.Groups) == 0 {
