@@ -358,7 +358,7 @@ func (s *scanner) object(v *value, depth int) *source.Error {
 // str reads a string token and decodes it.
 func (s *scanner) str() (string, *source.Error) {
 	start := s.off
-	s.off++ // "
+	s.off++       // "
 	plain := true // no escapes
 	for s.off < len(s.data) {
 		switch c := s.data[s.off]; {
