@@ -47,7 +47,8 @@ func (m *Model) Origin(k vpc.Kind, id string) (Origin, bool) {
 	return o, ok
 }
 
-// Load reads the files as one VPC; see [Read].
+// Load reads the files as one VPC; see [Read]. On error the Config is
+// the zero one.
 func Load(files []source.File) (vpc.Config, []source.Warning, error) {
 	m, err := Read(files, Options{})
 	return m.Config, m.Warnings, err
@@ -59,7 +60,7 @@ func Load(files []source.File) (vpc.Config, []source.Warning, error) {
 // as one configuration, each Terraform plan on its own. The VPCs of the
 // groups are then put together; an object declared by two of them is an
 // error. Problems are [*source.Error] values joined with [source.Join];
-// on error the returned Model holds the warnings found so far.
+// on error the returned Model holds the warnings found so far and no VPC.
 func Read(files []source.File, o Options) (*Model, error) {
 	m := &Model{origins: map[vpc.Kind]map[string]Origin{}}
 	groups := map[Kind][]source.File{}
@@ -135,6 +136,7 @@ func Read(files []source.File, o Options) (*Model, error) {
 		return m, source.Join(errs)
 	}
 	if err := m.merge(parts); err != nil {
+		m.Config, m.origins = vpc.Config{}, nil
 		return m, err
 	}
 	return m, nil
