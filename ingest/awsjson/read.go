@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/ingest/source"
@@ -619,7 +620,7 @@ func (r *reader) validate(cfg *vpc.Config) {
 			r.failRule(ra.res, ra.at.get, re.Field, re.Value, re.Err)
 		}
 		for _, w := range sg.Warnings(&g) {
-			r.warn(source.Warning{Pos: gb.pos, Resource: g.ID, Msg: w})
+			r.warn(source.Warning{Pos: gb.pos, Resource: g.ID, Msg: strings.TrimPrefix(w, "security group "+g.ID+" ")})
 		}
 	}
 	for _, a := range cfg.NetworkACLs {
@@ -635,7 +636,7 @@ func (r *reader) validate(cfg *vpc.Config) {
 			r.failRule(a.ID, func(f string) (where, bool) { w, ok := fields[f]; return w, ok }, re.Field, re.Value, re.Err)
 		}
 		for _, w := range a.Warnings() {
-			r.warn(source.Warning{Pos: ab.pos, Resource: a.ID, Msg: w})
+			r.warn(source.Warning{Pos: ab.pos, Resource: a.ID, Msg: strings.TrimPrefix(w, "nacl "+a.ID+" ")})
 		}
 	}
 	if len(r.errs) > 0 {
