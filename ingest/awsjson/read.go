@@ -277,7 +277,7 @@ func (r *reader) readFile(f source.File) {
 		known = true
 	}
 	if !known && len(d.root.keys) > 0 {
-		r.fail(&source.Error{Pos: d.at(d.root), Msg: "no member pfsim reads: want " + joinAnd(topKeys[:len(topKeys)-1]) + " or Entries",
+		r.fail(&source.Error{Pos: d.at(d.root), Msg: "no member pfsim reads: want one of " + strings.Join(topKeys, ", "),
 			Hint: "give the output of aws ec2 describe-security-groups, describe-network-acls, describe-subnets, ..."})
 	}
 }
@@ -297,7 +297,7 @@ func (r *reader) build() vpc.Config {
 	var order []*groupObj
 	for _, g := range r.groups {
 		if first, ok := groups[g.id]; ok {
-			r.same(vpc.KindSecurityGroup, g.id, &first.base, &g.base, reflect.DeepEqual(first.g, g.g))
+			r.same(vpc.KindSecurityGroup, g.id, &first.base, &g.base, sameRules(first.g.Ingress, g.g.Ingress) && sameRules(first.g.Egress, g.g.Egress))
 			continue
 		}
 		groups[g.id] = g
@@ -489,6 +489,22 @@ func (r *reader) build() vpc.Config {
 func sameRule(a, b sg.Rule) bool {
 	a.Description, b.Description = "", ""
 	return a == b
+}
+
+// sameRules reports whether two lists hold the same rules, in any order
+// (a group's rules have none, SG-13).
+func sameRules(a, b []sg.Rule) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	key := func(r sg.Rule) string { return r.String() + "\x00" + r.Description }
+	ka, kb := make([]string, len(a)), make([]string, len(b))
+	for i := range a {
+		ka[i], kb[i] = key(a[i]), key(b[i])
+	}
+	slices.Sort(ka)
+	slices.Sort(kb)
+	return slices.Equal(ka, kb)
 }
 
 // same reports an object described twice, unless both say the same.

@@ -123,11 +123,15 @@ func TestRead(t *testing.T) {
 				src("a.json", `{"SecurityGroups": [{"GroupId": "sg-1"}]}`),
 				src("b.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]}`)},
 			err: "b.json:1:21: sg-1: security group described twice, differently (first at a.json:1:21) (give one output of each describe command, taken at one time)"},
-		{name: "a group described twice, the same: once",
+		{name: "a group described twice, the same (rules in another order): once",
 			files: []source.File{
-				src("a.json", `{"SecurityGroups": [{"GroupId": "sg-1"}]}`),
-				src("b.json", `{"SecurityGroups": [{"GroupId": "sg-1", "Tags": []}]}`)},
-			check: func(t *testing.T, c vpc.Config) { assert.Equal(t, []sg.Group{{ID: "sg-1"}}, c.SecurityGroups) }},
+				src("a.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [
+					{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "192.0.2.0/24"}]}]}]}`),
+				src("b.json", `{"SecurityGroups": [{"GroupId": "sg-1", "Tags": [], "IpPermissions": [
+					{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "192.0.2.0/24"}]}, {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]}]}`)},
+			check: func(t *testing.T, c vpc.Config) {
+				assert.Equal(t, []sg.Group{{ID: "sg-1", Ingress: []sg.Rule{{Protocol: all, CIDR: pfx("10.0.0.0/8")}, {Protocol: all, CIDR: pfx("192.0.2.0/24")}}}}, c.SecurityGroups)
+			}},
 		{name: "flat rules join their group; one that repeats a rule adds nothing",
 			files: []source.File{
 				src("sg.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [
@@ -275,7 +279,7 @@ func TestRead(t *testing.T) {
 		{name: "not a describe output",
 			files: []source.File{src("q.json", `[{"Name": "default"}]`), src("r.json", `{"Foo": []}`)},
 			err: "q.json:1:1: want the JSON object of an aws ec2 describe command (with SecurityGroups, NetworkAcls, Subnets, ...), not a list (give the command's whole output, without --query)\n" +
-				"r.json:1:1: no member pfsim reads: want SecurityGroups, SecurityGroupRules, NetworkAcls, Subnets, NetworkInterfaces, PrefixLists, Vpcs and Reservations or Entries " +
+				"r.json:1:1: no member pfsim reads: want one of SecurityGroups, SecurityGroupRules, NetworkAcls, Subnets, NetworkInterfaces, PrefixLists, Vpcs, Reservations, Entries " +
 				"(give the output of aws ec2 describe-security-groups, describe-network-acls, describe-subnets, ...)"},
 		{name: "wrong types are named",
 			files: []source.File{src("t.json", `{"SecurityGroups": [{"GroupId": 7}, 3, {"GroupId": "sg-1", "IpPermissions": {}}], "Subnets": {}}`)},
