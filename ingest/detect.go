@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pfsim/pfsim/ingest/awsjson"
+	"github.com/pfsim/pfsim/ingest/terraform"
 )
 
 // Kind is the kind of a file pfsim reads a VPC from.
@@ -77,7 +78,7 @@ func Detect(name string, data []byte) Kind {
 		}
 		keys := jsonKeys(text)
 		switch {
-		case hasAny(keys, planKeys):
+		case terraform.IsPlan(data) || hasAny(keys, planKeys):
 			return TerraformPlan
 		case hasAny(keys, terraformKeys) && !hasAny(keys, scenarioKeys):
 			return TerraformHCL
@@ -85,7 +86,7 @@ func Detect(name string, data []byte) Kind {
 			return Scenario
 		}
 	} else {
-		if hclBlock.Match(data) {
+		if terraform.IsHCL(data) || hclBlock.Match(data) {
 			return TerraformHCL
 		}
 		if hasAny(yamlKeys(data), scenarioKeys) {

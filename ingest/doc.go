@@ -12,16 +12,17 @@
 //	}
 //	v, _ := vpc.New(m.Config)
 //
-// The readers live in packages of their own under ingest ([awsjson]
-// for AWS JSON; the scenario format in package scenario; Terraform in its
-// own package); this one only routes files to them. What they report is
+// The readers live in packages of their own: [awsjson] for AWS JSON,
+// [terraform] for Terraform, and package scenario for pfsim's own format;
+// this one only routes files to them. What they report is
 // the same everywhere: a [*source.Error] at FILE:LINE:COL naming the
 // resource and the field, for what stops a file from being read, and a
 // [source.Warning] for what was read but should be known (an object the
 // files name but do not describe, a member pfsim does not model).
 //
 // The files of one kind make one VPC together (the outputs of several
-// describe commands; the .tf files of one configuration). Files of
+// describe commands; the .tf files of one configuration), except plans
+// and scenario files, each of which is a VPC of its own. Files of
 // different kinds each bring their objects, and an object two of them
 // declare is an error: pfsim does not guess which one is right. A
 // scenario file brings its VPC and not its steps.

@@ -22,7 +22,7 @@ import (
 // to the same VPC. It never panics. The corpus starts from every fixture
 // and lesson, so the fuzzer mutates real files as well as random bytes.
 func FuzzImport(f *testing.F) {
-	for _, glob := range []string{"awsjson/testdata/*/*.json", "../examples/scenarios/*.yaml"} {
+	for _, glob := range []string{"awsjson/testdata/*/*.json", "../examples/scenarios/*.yaml", "terraform/testdata/*.tf", "terraform/testdata/*.json"} {
 		paths, err := filepath.Glob(glob)
 		require.NoError(f, err)
 		require.NotEmpty(f, paths)

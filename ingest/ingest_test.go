@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,6 +14,7 @@ import (
 	"github.com/pfsim/pfsim/ingest/source"
 	"github.com/pfsim/pfsim/nacl"
 	"github.com/pfsim/pfsim/scenario"
+	"github.com/pfsim/pfsim/sg"
 	"github.com/pfsim/pfsim/vpc"
 )
 
@@ -131,8 +133,8 @@ func TestRead(t *testing.T) {
 		{"the VPC model checks the whole",
 			[]source.File{file(t, lesson), {Name: "s.json", Data: []byte(`{"Subnets": [{"SubnetId": "subnet-x", "CidrBlock": "10.0.1.0/25"}]}`)}}, ingest.Options{},
 			"s.json:1:14: subnet-x cidr_block: 10.0.1.0/25: overlaps subnet subnet-public's cidr_block 10.0.1.0/24"},
-		{"Terraform is not built in", []source.File{{Name: "main.tf", Data: []byte(hcl)}, {Name: "plan.json", Data: []byte(planJSON)}}, ingest.Options{},
-			"main.tf: Terraform configuration: terraform reader not built in\nplan.json: Terraform plan JSON: terraform reader not built in"},
+		{"Terraform's errors pass through", []source.File{{Name: "main.tf", Data: []byte("resource \"aws_subnet\" \"a\" {\n  cidr_block = \"10.0.1.0/33\"\n}\n")}}, ingest.Options{},
+			"main.tf:2:16: aws_subnet.a cidr_block: \"10.0.1.0/33\" is not a CIDR block"},
 		{"a file of no known kind", []source.File{{Name: "notes.txt", Data: []byte("hello")}}, ingest.Options{},
 			"notes.txt: cannot tell what this file is (give a scenario file, the JSON of aws ec2 describe-* commands, Terraform files (.tf) or the JSON of terraform show -json)"},
 		{"a scenario's own errors, with their fields", []source.File{{Name: "s.yaml", Data: []byte("name: x\nsubnets:\n  - {id: a, cidr_block: 10.0.1.0/33}\n")}}, ingest.Options{},
@@ -151,4 +153,82 @@ func TestRead(t *testing.T) {
 	cfg, _, err := ingest.Load([]source.File{file(t, awsCLI+"describe-vpcs-2.json")})
 	require.NoError(t, err)
 	assert.Equal(t, "10.0.0.0/16", cfg.CIDR.String())
+}
+
+// The seed lesson's VPC, as Terraform (the Terraform reader's test data)
+// and as AWS JSON (this repository's hand-made describe outputs), is one
+// model: the same rule sets, blocks, addresses and associations, once the
+// ids (Terraform's addresses, AWS's ids) are named alike.
+func TestSeedTerraformIsSeedAWSJSON(t *testing.T) {
+	paths, err := filepath.Glob(awsSeed + "*.json")
+	require.NoError(t, err)
+	var awsFiles []source.File
+	for _, p := range paths {
+		awsFiles = append(awsFiles, file(t, p))
+	}
+	fromAWS, err := ingest.Read(awsFiles, ingest.Options{})
+	require.NoError(t, err)
+	for _, tf := range [][]source.File{
+		{file(t, "terraform/testdata/seed.tf")},
+		{file(t, "terraform/testdata/seed-plan.json")},
+	} {
+		fromTF, err := ingest.Read(tf, ingest.Options{})
+		require.NoError(t, err, tf[0].Name)
+		a := named(fromAWS.Config, map[string]string{"sg-0123456789abcdef0": "web", "subnet-0a1b2c3d4e5f60718": "public",
+			"eni-0f1e2d3c4b5a69788": "web", "acl-0d1e2f3a4b5c6d7e8": "default"})
+		b := named(fromTF.Config, map[string]string{"aws_security_group.web": "web", "aws_subnet.public": "public",
+			"aws_instance.web": "web"})
+		assert.Equal(t, a, b, tf[0].Name)
+	}
+}
+
+// named renames the objects of cfg and the references to them, and sorts
+// what has no order: a group's rules (SG-13), an ACL's rules (by number,
+// NACL-14).
+func named(cfg vpc.Config, ids map[string]string) vpc.Config {
+	id := func(s string) string {
+		if n, ok := ids[s]; ok {
+			return n
+		}
+		return s
+	}
+	out := vpc.Config{CIDR: cfg.CIDR}
+	byText := func(x, y sg.Rule) int { return strings.Compare(x.String()+x.Description, y.String()+y.Description) }
+	for _, g := range cfg.SecurityGroups {
+		g.ID = id(g.ID)
+		for _, rules := range []*[]sg.Rule{&g.Ingress, &g.Egress} {
+			*rules = slices.Clone(*rules)
+			for i := range *rules {
+				if (*rules)[i].Group != "" {
+					(*rules)[i].Group = id((*rules)[i].Group)
+				}
+			}
+			slices.SortFunc(*rules, byText)
+		}
+		out.SecurityGroups = append(out.SecurityGroups, g)
+	}
+	byNumber := func(x, y nacl.Rule) int { return x.Number - y.Number }
+	for _, a := range cfg.NetworkACLs {
+		a.ID = id(a.ID)
+		a.Ingress, a.Egress = slices.Clone(a.Ingress), slices.Clone(a.Egress)
+		slices.SortFunc(a.Ingress, byNumber)
+		slices.SortFunc(a.Egress, byNumber)
+		out.NetworkACLs = append(out.NetworkACLs, a)
+	}
+	for _, s := range cfg.Subnets {
+		s.ID, s.ACL = id(s.ID), id(s.ACL)
+		if s.ACL == "" {
+			s.ACL = vpc.DefaultACL
+		}
+		out.Subnets = append(out.Subnets, s)
+	}
+	for _, i := range cfg.Interfaces {
+		i.ID, i.Subnet = id(i.ID), id(i.Subnet)
+		i.Groups = slices.Clone(i.Groups)
+		for j := range i.Groups {
+			i.Groups[j] = id(i.Groups[j])
+		}
+		out.Interfaces = append(out.Interfaces, i)
+	}
+	return out
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -35,35 +34,22 @@ cannot be read (each problem on standard error as FILE:LINE:COL: ...).
   --vpc ID   the VPC to read when the AWS JSON describes several
 `
 
+var importCommand = &command{
+	name:    "import",
+	args:    "[--vpc ID] FILE...",
+	summary: "write a scenario from AWS JSON, Terraform or scenario files",
+	help:    importUsage,
+	flags:   []flagSpec{{name: "vpc", value: "ID"}},
+}
+
+func init() { importCommand.run = runImport }
+
 // runImport is `pfsim import`.
-func runImport(args []string, stdout, stderr io.Writer) int {
-	var vpcID string
-	var paths []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			paths = append(paths, args[i+1:]...)
-			i = len(args)
-		case a == "-h" || a == "--help" || a == "-help":
-			fmt.Fprint(stdout, importUsage)
-			return exitOK
-		case a == "--vpc" || a == "-vpc":
-			if i+1 >= len(args) {
-				return importUsageError(stderr, "--vpc needs a VPC id")
-			}
-			i++
-			vpcID = args[i]
-		case strings.HasPrefix(a, "--vpc=") || strings.HasPrefix(a, "-vpc="):
-			_, vpcID, _ = strings.Cut(a, "=")
-		case strings.HasPrefix(a, "-") && a != "-":
-			return importUsageError(stderr, "unknown flag "+a)
-		default:
-			paths = append(paths, a)
-		}
-	}
+func runImport(e *env, fl flags, paths []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	if len(paths) == 0 {
-		return importUsageError(stderr, "no file given")
+		fmt.Fprintf(stderr, "pfsim import: no file given\nUsage: pfsim import %s\nRun 'pfsim help import' for more.\n", importCommand.args)
+		return exitInvalid
 	}
 	var files []source.File
 	status := exitOK
@@ -80,15 +66,9 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 
-	m, err := ingest.Read(files, ingest.Options{VPC: vpcID})
+	m, err := ingest.Read(files, ingest.Options{VPC: fl["vpc"]})
 	for _, w := range m.Warnings {
-		rest := w
-		rest.Pos = source.Pos{}
-		if w.Pos.File != "" {
-			fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, rest)
-		} else {
-			fmt.Fprintf(stderr, "warning: %s\n", rest)
-		}
+		fmt.Fprintln(stderr, warningLine(w))
 	}
 	if err != nil {
 		errs := source.Errors(err)
@@ -111,11 +91,6 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	return exitOK
-}
-
-func importUsageError(stderr io.Writer, msg string) int {
-	fmt.Fprintf(stderr, "pfsim import: %s\n\n%s", msg, importUsage)
-	return exitInvalid
 }
 
 // importOptions names the scenario after its files and says where each
@@ -155,4 +130,26 @@ func importOptions(paths []string, m *ingest.Model) scenario.MarshalOptions {
 			return "from " + o.Pos.String()
 		},
 	}
+}
+
+// loadIngest reads a VPC from a file of a kind import reads, for replay:
+// its warnings as lines "FILE:LINE:COL: warning: ...", its problems
+// joined one per line.
+func loadIngest(f source.File) (vpc.Config, []string, error) {
+	m, err := ingest.Read([]source.File{f}, ingest.Options{})
+	var words []string
+	for _, w := range m.Warnings {
+		words = append(words, warningLine(w))
+	}
+	return m.Config, words, err
+}
+
+// warningLine is "FILE:LINE:COL: warning: RESOURCE FIELD: what (hint)".
+func warningLine(w source.Warning) string {
+	rest := w
+	rest.Pos = source.Pos{}
+	if w.Pos.File == "" {
+		return "warning: " + rest.String()
+	}
+	return w.Pos.String() + ": warning: " + rest.String()
 }

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/internal/pcaptest"
 	"github.com/pfsim/pfsim/scenario"
 )
 
@@ -41,7 +46,7 @@ func TestImportThenCheck(t *testing.T) {
 	code, checkOut, checkErr := pfsim("check", path)
 	assert.Equal(t, exitOK, code, checkErr)
 	assert.Empty(t, checkOut)
-	assert.Contains(t, checkErr, "pfsim check: 1 file(s), 0 step(s): all expectations hold")
+	assert.Contains(t, checkErr, "pfsim check: 1 file: 1 valid, 0 invalid, 0 unreadable; 0 steps, 0 expectations: nothing to check")
 
 	// A scenario file imports to its VPC: the same file without steps.
 	code, out, errOut = pfsim("import", "../../examples/scenarios/01-seed-web-server.yaml")
@@ -52,6 +57,17 @@ func TestImportThenCheck(t *testing.T) {
 	lesson, _, err := scenario.Load("../../examples/scenarios/01-seed-web-server.yaml")
 	require.NoError(t, err)
 	assert.Equal(t, scenario.Config(lesson), scenario.Config(f))
+}
+
+// Terraform imports too: a configuration, or its plan.
+func TestImportTerraform(t *testing.T) {
+	for _, path := range []string{"../../ingest/terraform/testdata/seed.tf", "../../ingest/terraform/testdata/seed-plan.json", "testdata/main.tf"} {
+		code, out, errOut := pfsim("import", path)
+		require.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, "  # from "+path+"\n  - id: aws_security_group.web\n", path)
+		_, _, err := scenario.Parse("out.yaml", []byte(out))
+		assert.NoError(t, err, out)
+	}
 }
 
 // Warnings go to standard error as FILE:LINE:COL: warning: ..., and the
@@ -80,12 +96,12 @@ func TestImportInvalid(t *testing.T) {
 			[]string{cliDir + "describe-network-acls-1.json:47:9: the files describe 2 VPCs", "(choose one with --vpc vpc-06e4ab6c6cEXAMPLE)"}},
 		{"a subnet missing", []string{cliDir + "describe-network-interfaces-2.json"},
 			[]string{"eni-b9a5ac93 SubnetId: subnet subnet-31d6c219 is not in the files"}},
-		{"Terraform", []string{"testdata/main.tf"}, []string{"testdata/main.tf: Terraform configuration: terraform reader not built in"}},
+		{"Terraform", []string{"testdata/broken.tf"}, []string{`testdata/broken.tf:2:16: aws_subnet.a cidr_block: "10.0.1.0/33" is not a CIDR block`}},
 		{"a file of no known kind", []string{"testdata/notes.txt"}, []string{"testdata/notes.txt: cannot tell what this file is"}},
 		{"a file that cannot be read", []string{"testdata/no-such-file.json"}, []string{"testdata/no-such-file.json: open testdata/no-such-file.json: no such file or directory"}},
-		{"no file", nil, []string{"pfsim import: no file given", "Usage: pfsim import"}},
-		{"an unknown flag", []string{"--json", "x.json"}, []string{"pfsim import: unknown flag --json"}},
-		{"--vpc without its id", []string{"x.json", "--vpc"}, []string{"--vpc needs a VPC id"}},
+		{"no file", nil, []string{"pfsim import: no file given", "Usage: pfsim import [--vpc ID] FILE..."}},
+		{"an unknown flag", []string{"--json", "x.json"}, []string{"pfsim import: unknown flag --json; the flags are --vpc"}},
+		{"--vpc without its id", []string{"x.json", "--vpc"}, []string{"pfsim import: --vpc needs a value: --vpc ID", "Run 'pfsim help import' for more."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := pfsim(append([]string{"import"}, tc.args...)...)
@@ -125,5 +141,42 @@ func TestCheckWithoutSteps(t *testing.T) {
 	code, out, errOut := pfsim("check", path)
 	assert.Equal(t, exitOK, code, errOut)
 	assert.Empty(t, out)
-	assert.Contains(t, errOut, "0 step(s): all expectations hold")
+	assert.Contains(t, errOut, "0 steps, 0 expectations: nothing to check")
+}
+
+// replay --vpc takes anything import reads: the seed's VPC as one file of
+// AWS JSON (the describe outputs merged), or as Terraform.
+func TestReplayThroughImportedVPC(t *testing.T) {
+	merged := map[string]json.RawMessage{}
+	for _, p := range seedFiles(t) {
+		if strings.HasSuffix(p, "describe-security-group-rules.json") {
+			continue // the same rules as describe-security-groups
+		}
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		var one map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(data, &one))
+		for k, v := range one {
+			merged[k] = v
+		}
+	}
+	data, err := json.Marshal(merged)
+	require.NoError(t, err)
+	awsFile := writeTemp(t, "vpc.json", data, false)
+
+	var recs []pcaptest.Record
+	for i, text := range []string{"tcp 198.51.100.7:50000 > 10.0.1.10:80 [S]", "tcp 198.51.100.7:50001 > 10.0.1.10:443 [S]"} {
+		p := flow.MustParsePacket(text)
+		recs = append(recs, pcaptest.Record{Time: time.Unix(1700000000+int64(i), 0), Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(p))})
+	}
+	var buf bytes.Buffer
+	require.NoError(t, pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&buf, recs))
+	capture := writeTemp(t, "web.pcap", buf.Bytes(), false)
+
+	for vpcFile, group := range map[string]string{awsFile: "sg-0123456789abcdef0", "../../ingest/terraform/testdata/seed.tf": "aws_security_group.web"} {
+		code, out, errOut := pfsim("replay", "--vpc", vpcFile, capture)
+		require.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, "  2 judged: 1 allowed, 1 dropped\n", vpcFile)
+		assert.Contains(t, out, group, vpcFile)
+	}
 }
