@@ -42,6 +42,7 @@ var commands = []*command{
 	sendCommand,
 	connectCommand,
 	replayCommand,
+	importCommand,
 }
 
 // command is one subcommand: its name, its usage, its flags and what it
