@@ -12,6 +12,7 @@ type options struct {
 	tables    bool   // trace: show the connection tables after each step
 	colorWhen string // auto, always, never
 	color     bool
+	format    string // trace: text, mermaid or svg (see diagram.go)
 }
 
 var errHelp = errors.New("help requested")
@@ -51,12 +52,24 @@ func parseFlags(cmd string, args []string) (options, []string, error) {
 				return o, nil, fmt.Errorf("--color %q: want auto, always or never", val)
 			}
 			o.colorWhen = val
+		case name == "format" && cmd == "trace":
+			if !hasVal && i+1 < len(args) {
+				i++
+				val = args[i]
+			}
+			if err := checkFormat(val); err != nil {
+				return o, nil, err
+			}
+			o.format = val
 		default:
 			return o, nil, fmt.Errorf("unknown flag %s", a)
 		}
 	}
 	if len(files) == 0 {
 		return o, nil, fmt.Errorf("no scenario file given")
+	}
+	if err := checkFormatUse(o, files); err != nil {
+		return o, nil, err
 	}
 	return o, files, nil
 }

@@ -74,6 +74,8 @@ checked too and marked; the exit status is that of check.
                  (state and when the entry expires if nothing more comes)
   --color=WHEN   colour the verdicts: auto (on a terminal, unless NO_COLOR
                  is set), always, never
+  --format=F     text (the default), or a sequence diagram of one file:
+                 mermaid (renders in Markdown on GitHub) or svg (for slides)
 `
 
 // run is the whole command, for tests: it returns the exit status.

@@ -46,6 +46,8 @@ func runFiles(cmd string, o options, files []string, stdout, stderr io.Writer) i
 			worse(exitFailed)
 		}
 		switch {
+		case o.format == "mermaid" || o.format == "svg":
+			writeDiagram(stdout, stderr, o.format, rep)
 		case o.json:
 			writeJSON(stdout, rep)
 		case cmd == "trace":
