@@ -24,10 +24,10 @@ const MaxSize = 1 << 20
 // and where, and no steps. Load never panics, whatever data holds.
 func Load(path string, data []byte) *View {
 	if len(data) > MaxSize {
-		return &View{File: path, Errors: []Problem{{Msg: fmt.Sprintf("the file is %d bytes; a lesson is at most %d", len(data), MaxSize)}}}
+		return &View{File: path, Lanes: []Lane{}, Steps: []Step{}, Errors: []Problem{{Msg: fmt.Sprintf("the file is %d bytes; a lesson is at most %d", len(data), MaxSize)}}}
 	}
 	f, warns, err := scenario.Parse(path, data)
-	v := &View{File: path}
+	v := &View{File: path, Lanes: []Lane{}, Steps: []Step{}}
 	for _, w := range warns {
 		v.Warnings = append(v.Warnings, Problem{Line: w.Pos.Line, Col: w.Pos.Col, Msg: w.Msg})
 	}

@@ -35,6 +35,7 @@ Usage:
   pfsim trace [--json] [--tables] [--color=WHEN] FILE...
                                         show every step's verdict and why
   pfsim help [check|trace]              this text, or a command's
+  pfsim serve [--addr HOST:PORT]        the lessons in the browser (--help for more)
 
 A scenario file (YAML or JSON) declares security_groups, network_acls,
 subnets and interfaces, then steps at simulated times:
@@ -117,6 +118,8 @@ func run(args []string, stdout, stderr io.Writer, tty bool) int {
 		}
 		o.color = o.colorWhen == "always" || (o.colorWhen == "auto" && tty && os.Getenv("NO_COLOR") == "")
 		return runFiles(cmd, o, files, stdout, stderr)
+	case "serve":
+		return serveMain(rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "pfsim: unknown command %q\n\n%s", cmd, usage)
 	return exitInvalid
