@@ -13,6 +13,7 @@ const state = {
   lessons: [],    // [{name, file, title}]
   view: null,     // the last View
   current: 0,     // index of the current step
+  seq: 0,         // the number of the latest run started
   all: params.get("all") === "1",
 };
 
@@ -159,8 +160,10 @@ async function run() {
   if (!state.engine) return;
   const btn = $("run");
   btn.disabled = true;
+  const seq = ++state.seq; // a later run wins over one still under way
   try {
     const view = await state.engine.run(currentFile(), $("source").value);
+    if (seq !== state.seq) return;
     show(view);
   } catch (e) {
     showFatal(String(e && e.message ? e.message : e));
@@ -244,10 +247,13 @@ function showProblems(list, box, problems, kind) {
 function drawLanes(lanes) {
   const box = $("lanes");
   box.textContent = "";
-  $("diagram").style.setProperty("--n", String(Math.max(lanes.length, 1)));
+  document.documentElement.style.setProperty("--n", String(Math.max(lanes.length, 1)));
+  const abbr = { outside: "out", acl: "ACL", sg: "SG", service: "AWS" };
   for (const l of lanes) {
     const d = el("div", "lane " + l.kind);
-    d.appendChild(el("b", "", l.title));
+    d.title = l.title + (l.detail ? " (" + l.detail + ")" : "");
+    d.appendChild(el("b", "full", l.title));
+    d.appendChild(el("b", "abbr", abbr[l.kind] || l.title));
     if (l.detail) d.appendChild(el("small", "", l.detail));
     box.appendChild(d);
   }
@@ -387,7 +393,7 @@ function drawTables(s) {
     tr.appendChild(el("td", "", fmtSeconds(c.age)));
     const left = el("td");
     const wrap = el("span", "left");
-    const bar = el("span", "bar");
+    const bar = el("span", "ttl");
     const fill = el("i");
     fill.style.width = Math.max(0, Math.min(100, (c.expires_in / (c.timeout || 1)) * 100)) + "%";
     bar.appendChild(fill);
@@ -404,7 +410,8 @@ function drawTables(s) {
     tr.appendChild(el("td", "flow", c.flow));
     tr.appendChild(el("td", "", c.state));
     tr.appendChild(el("td", "", fmtSeconds(c.age)));
-    tr.appendChild(el("td", "", c.expired ? "expired " + fmtSeconds(-c.expires_in) + " ago" : "gone"));
+    tr.appendChild(el("td", "", !c.expired ? "gone"
+      : -c.expires_in < 0.001 ? "expired just now" : "expired " + fmtSeconds(-c.expires_in) + " ago"));
     body.appendChild(tr);
   }
   table.appendChild(body);
@@ -433,7 +440,7 @@ function go(i, focus) {
   $("next").disabled = $("last").disabled = state.current === steps.length - 1;
   const cur = items[state.current];
   if (cur) {
-    cur.scrollIntoView({ block: "nearest" });
+    cur.scrollIntoView({ block: state.all ? "nearest" : "end" });
     if (focus) cur.focus({ preventScroll: true });
   }
 }
