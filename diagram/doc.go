@@ -9,8 +9,8 @@
 // to its destination, so the drawing shows where a packet stops and not
 // only that it stops:
 //
-//	outside ─SYN─▶ subnet-public ACL ✓ ──▶ eni-web groups ✓ ──▶ eni-web
-//	outside ◀╌╌╌╌╌ subnet-public ACL ✗ ◀╌SYN-ACK╌ eni-web groups ✓ ◀╌╌ eni-web
+//	outside ──SYN──▶ subnet-public ACL ✓ ──▶ eni-web groups ✓ ──▶ eni-web
+//	                 subnet-public ACL ✗ ◀╌╌ eni-web groups ✓ ◀╌SYN-ACK╌ eni-web
 //
 // `pfsim trace --format mermaid FILE` and `pfsim trace --format svg FILE`
 // write them from the command line.
