@@ -94,9 +94,16 @@ func svgStep(b *strings.Builder, v *lesson.View, s *lesson.Step, y, width int) i
 		width-margin, y+15, col, esc(s.Result))
 	y += stepHead
 	if s.Kind == "change" || s.Error != "" {
-		fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" font-style="italic">%s</text>`+"\n",
-			margin, y+12, colMuted, esc(fit(s.Explanation, width-2*margin)))
-		y += noteHeight
+		lines := s.Changes
+		if s.Error != "" {
+			lines = []string{s.Error}
+		}
+		for _, l := range lines {
+			fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" font-style="italic" xml:space="preserve">%s</text>`+"\n",
+				margin, y+12, colMuted, esc(fit(l, width-2*margin)))
+			y += noteHeight - 4
+		}
+		y += 4
 	}
 	for i := range s.Packets {
 		y = svgPacket(b, &s.Packets[i], y)

@@ -105,8 +105,12 @@ func (v *View) step(r *scenario.Result) Step {
 		}
 		st.Explanation, _, _ = strings.Cut(r.Explain(), "\n")
 	case s.Kind == scenario.StepChange:
-		st.Changes = strings.Split(r.Explain(), "; ")
 		st.Explanation = r.Explain()
+		for _, l := range strings.Split(st.Explanation, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				st.Changes = append(st.Changes, l)
+			}
+		}
 	}
 	st.Tables = tables(r)
 	return st

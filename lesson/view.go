@@ -109,7 +109,8 @@ type Step struct {
 	// Packets are the packets the step sent: one for a packet step, the
 	// exchange of a connect in order, none for a change.
 	Packets []Packet `json:"packets,omitempty"`
-	// Changes describe a change step, one sentence per object changed.
+	// Changes describe a change step, a line each: what was replaced or
+	// modified, and the rules a replacement added (+) or removed (-).
 	Changes []string `json:"changes,omitempty"`
 	// Tables are the live tracked connections of every interface after
 	// the step, by interface id, then in each table's order.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -14,25 +15,24 @@ func checkFormat(val string) error {
 	switch val {
 	case "text", "mermaid", "svg":
 		return nil
-	case "":
-		return fmt.Errorf("--format needs a value: text, mermaid or svg")
 	}
-	return fmt.Errorf("--format %q: want text, mermaid or svg", val)
+	return errors.New("want text, mermaid or svg")
 }
 
 // checkFormatUse refuses what a diagram cannot hold: a Mermaid block or an
 // SVG picture is one file's diagram, and neither carries JSON or tables.
-func checkFormatUse(o options, files []string) error {
-	if o.format != "mermaid" && o.format != "svg" {
+func checkFormatUse(fl flags, files []string) error {
+	format := fl["format"]
+	if format != "mermaid" && format != "svg" {
 		return nil
 	}
 	switch {
 	case len(files) != 1:
-		return fmt.Errorf("--format %s draws one file; %d given", o.format, len(files))
-	case o.json:
-		return fmt.Errorf("--format %s and --json exclude each other", o.format)
-	case o.tables:
-		return fmt.Errorf("--format %s does not draw tables; leave out --tables", o.format)
+		return fmt.Errorf("--format %s draws one file; %d given", format, len(files))
+	case fl.has("json"):
+		return fmt.Errorf("--format %s and --json exclude each other", format)
+	case fl.has("tables"):
+		return fmt.Errorf("--format %s does not draw tables; leave out --tables", format)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func TestTraceFormat(t *testing.T) {
 
 	code, out, _ = pfsim("trace", "--format", "text", lesson02)
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, out, "[1] 0s packet", "text is the ordinary trace")
+	assert.Contains(t, out, "step 1 at 0s: packet", "text is the ordinary trace")
 
 	code, out, _ = pfsim("trace", "--format", "mermaid", "testdata/wrong.yaml")
 	assert.Equal(t, exitFailed, code, "a failed expectation still fails")

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
 
 	"github.com/pfsim/pfsim/web"
@@ -37,42 +36,33 @@ Link to a lesson with ?lesson=NAME (for example ?lesson=07-idle-timeouts).
                      then serve DIR
 `
 
-// serve runs `pfsim serve`. ctx ends the server; ready, when not nil,
+var serveCommand = &command{
+	name:    "serve",
+	args:    "[--addr HOST:PORT] [--export DIR]",
+	summary: "the lessons in the browser",
+	flags:   []flagSpec{{name: "addr", value: "HOST:PORT"}, {name: "export", value: "DIR"}},
+	help:    serveUsage,
+	run: func(e *env, fl flags, args []string) int {
+		if len(args) > 0 {
+			fmt.Fprintf(e.stderr, "pfsim serve: unexpected argument %q\nUsage: pfsim serve [--addr HOST:PORT] [--export DIR]\n", args[0])
+			return exitInvalid
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		addr := fl["addr"]
+		if addr == "" {
+			addr = defaultAddr
+		}
+		if fl.has("export") {
+			return exportSite(ctx, fl["export"], e.stdout, e.stderr)
+		}
+		return serve(ctx, addr, e.stdout, e.stderr, nil)
+	},
+}
+
+// serve serves the page on addr until ctx ends. ready, when not nil,
 // receives the address it listens on.
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) int {
-	addr, export := defaultAddr, ""
-	for i := 0; i < len(args); i++ {
-		name, val, hasVal := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
-		if !strings.HasPrefix(args[i], "-") {
-			fmt.Fprintf(stderr, "pfsim serve: unexpected argument %q\n\n%s", args[i], serveUsage)
-			return exitInvalid
-		}
-		switch name {
-		case "h", "help":
-			fmt.Fprint(stdout, serveUsage)
-			return exitOK
-		case "addr", "export":
-			if !hasVal {
-				if i+1 >= len(args) {
-					fmt.Fprintf(stderr, "pfsim serve: --%s needs a value\n\n%s", name, serveUsage)
-					return exitInvalid
-				}
-				i++
-				val = args[i]
-			}
-			if name == "addr" {
-				addr = val
-			} else {
-				export = val
-			}
-		default:
-			fmt.Fprintf(stderr, "pfsim serve: unknown flag %s\n\n%s", args[i], serveUsage)
-			return exitInvalid
-		}
-	}
-	if export != "" {
-		return exportSite(ctx, export, stdout, stderr)
-	}
+func serve(ctx context.Context, addr string, stdout, stderr io.Writer, ready chan<- string) int {
 	h, err := web.Handler(web.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "pfsim serve: %v\n", err)
@@ -119,11 +109,4 @@ func exportSite(ctx context.Context, dir string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "pfsim serve: the site is in %s (pfsim.wasm %d bytes); serve it with any web server\n", dir, len(wasm))
 	return exitOK
-}
-
-// serveMain is the entry of `pfsim serve` from run: it stops on Ctrl+C.
-func serveMain(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	return serve(ctx, args, stdout, stderr, nil)
 }

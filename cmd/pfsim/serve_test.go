@@ -21,7 +21,7 @@ func TestServe(t *testing.T) {
 	ready := make(chan string, 1)
 	var out, errOut bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- serve(ctx, []string{"--addr", "127.0.0.1:0"}, &out, &errOut, ready) }()
+	go func() { done <- serve(ctx, "127.0.0.1:0", &out, &errOut, ready) }()
 	var addr string
 	select {
 	case addr = <-ready:
@@ -73,19 +73,16 @@ func TestServeFlags(t *testing.T) {
 		code int
 		out  string
 	}{
-		{[]string{"--help"}, exitOK, "Usage: pfsim serve"},
-		{[]string{"--port", "1"}, exitInvalid, "unknown flag --port"},
-		{[]string{"--addr"}, exitInvalid, "--addr needs a value"},
-		{[]string{"file.yaml"}, exitInvalid, `unexpected argument "file.yaml"`},
-		{[]string{"--addr", "256.0.0.1:1"}, exitFailed, "pfsim serve:"},
+		{[]string{"serve", "--help"}, exitOK, "Usage: pfsim serve"},
+		{[]string{"help", "serve"}, exitOK, "--export DIR"},
+		{[]string{"serve", "--port", "1"}, exitInvalid, "unknown flag --port"},
+		{[]string{"serve", "--addr"}, exitInvalid, "--addr needs a value"},
+		{[]string{"serve", "file.yaml"}, exitInvalid, `unexpected argument "file.yaml"`},
+		{[]string{"serve", "--addr", "256.0.0.1:1"}, exitFailed, "pfsim serve:"},
 	} {
-		var out, errOut bytes.Buffer
-		code := serve(context.Background(), c.args, &out, &errOut, nil)
+		code, out, errOut := pfsim(c.args...)
 		assert.Equal(t, c.code, code, c.args)
-		assert.Contains(t, out.String()+errOut.String(), c.out, c.args)
+		assert.Contains(t, out+errOut, c.out, c.args)
 	}
-	code, _, errOut := pfsim("serve", "--bad")
-	assert.Equal(t, exitInvalid, code)
-	assert.Contains(t, errOut, "unknown flag --bad")
-	assert.True(t, strings.Contains(usage, "pfsim serve"), "the usage names the command")
+	assert.True(t, strings.Contains(usage(), "pfsim serve"), "the usage names the command")
 }
