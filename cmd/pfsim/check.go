@@ -42,7 +42,7 @@ file is invalid or cannot be read (or the command line is wrong).
 
 var traceCommand = &command{
 	name:    "trace",
-	args:    "[--json] [--tables] [--color[=WHEN]] FILE|DIR...",
+	args:    "[--json] [--tables] [--color[=WHEN]] [--format=F] FILE|DIR...",
 	summary: "show every step's verdict and why",
 	flags: []flagSpec{
 		{name: "json"},
@@ -53,11 +53,12 @@ var traceCommand = &command{
 			}
 			return nil
 		}},
+		{name: "format", value: "F", check: checkFormat}, // diagram.go
 	},
 	run: func(e *env, fl flags, args []string) int {
 		return runFiles(e, "trace", fl, args)
 	},
-	help: `Usage: pfsim trace [--json] [--tables] [--color[=WHEN]] FILE|DIR...
+	help: `Usage: pfsim trace [--json] [--tables] [--color[=WHEN]] [--format=F] FILE|DIR...
 
 Runs each scenario file and prints a table of its steps (number, time,
 action, result, connection tracking, expectation), then every step with
@@ -71,6 +72,8 @@ and marked; the exit status is that of check.
                   nothing more comes)
   --color[=WHEN]  colour the verdicts: always (--color alone), never, or
                   auto (the default: on a terminal, unless NO_COLOR is set)
+  --format=F      text (the default), or a sequence diagram of one file:
+                  mermaid (renders in Markdown on GitHub) or svg (slides)
 `,
 }
 
@@ -165,6 +168,10 @@ func runFiles(e *env, cmd string, fl flags, args []string) int {
 	asJSON := fl.has("json")
 	color := fl["color"] == "always" || (fl["color"] != "never" && e.tty && e.getenv("NO_COLOR") == "")
 	files, bad := expand(args)
+	if err := checkFormatUse(fl, files); err != nil { // diagram.go
+		fmt.Fprintf(e.stderr, "pfsim %s: %v\n", cmd, err)
+		return exitInvalid
+	}
 	var o outcome
 	for _, path := range files {
 		o.files++
@@ -201,6 +208,8 @@ func runFiles(e *env, cmd string, fl flags, args []string) int {
 			}
 		}
 		switch {
+		case fl["format"] == "mermaid" || fl["format"] == "svg":
+			writeDiagram(e.stdout, e.stderr, fl["format"], rep)
 		case asJSON:
 			writeStepRecords(e.stdout, rep, fl.has("tables"))
 		case cmd == "trace":

@@ -43,6 +43,7 @@ var commands = []*command{
 	connectCommand,
 	replayCommand,
 	importCommand,
+	serveCommand,
 }
 
 // command is one subcommand: its name, its usage, its flags and what it
