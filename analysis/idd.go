@@ -83,6 +83,9 @@ func eq(x, y *node) bool {
 type edges struct{ e []edge }
 
 func (b *edges) add(lo u128, kid *node) {
+	if n := len(b.e); n > 0 && b.e[n-1].lo == lo {
+		b.e = b.e[:n-1] // the interval is replaced
+	}
 	if n := len(b.e); n > 0 && eq(b.e[n-1].kid, kid) {
 		return
 	}
@@ -232,6 +235,9 @@ func fromBoxes(bs []box) *node {
 // walk calls f with every box of n, a partition of the set, in order of
 // the axes; it stops when f returns false.
 func walk(n *node, f func(*box) bool) {
+	if n == nil {
+		return
+	}
 	var b box
 	walkFrom(n, 0, &b, f)
 }

@@ -204,12 +204,13 @@ func (m *Model) Groups(iface string, dir flow.Direction) (*Filter, error) {
 
 // ifaceHints prefers the interface's addresses on its side of a packet.
 func (m *Model) ifaceHints(itf *vpc.Interface, dir flow.Direction) *hints {
-	h := defaultHints()
-	local := lvDst
+	h := &hints{}
+	local, peer := lvDst, lvSrc
 	if dir == flow.Egress {
-		local = lvSrc
+		local, peer = lvSrc, lvDst
 	}
-	h.prefer(local, true, addrsOf(itf)...)
+	h.prefer(local, false, addrsOf(itf)...)
+	h.prefer(peer, false, docAddrs...)
 	return h
 }
 

@@ -1,7 +1,9 @@
 package analysis
 
 import (
+	"encoding/binary"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -107,16 +109,99 @@ func (r AddrRange) String() string {
 // MarshalText returns String's text.
 func (r AddrRange) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
-// Region is a part of a space that reads as one line: a block of source
-// and of destination addresses, and the services (protocols, ports, ICMP
-// types) all of whose packets between those addresses are in the space.
-// Packet is one of them.
+// AddrSet is a set of addresses of one family, as sorted, disjoint,
+// non-adjacent ranges.
+type AddrSet struct {
+	Ranges []AddrRange
+}
+
+// Prefixes returns the prefixes that cover the set, fewest first per range.
+func (s AddrSet) Prefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, r := range s.Ranges {
+		out = append(out, r.Prefixes()...)
+	}
+	return out
+}
+
+// String renders the set as briefly as it can: "0.0.0.0/0", a list of
+// prefixes and ranges ("10.0.0.0/24, 192.0.2.7"), or a block with what
+// it lacks ("0.0.0.0/0 except 10.0.1.10, 169.254.169.254").
+func (s AddrSet) String() string {
+	if len(s.Ranges) == 0 {
+		return "nothing"
+	}
+	direct := s.items()
+	if len(direct) <= 2 {
+		return strings.Join(direct, ", ")
+	}
+	// The smallest block holding the set, less the gaps.
+	first, last := s.Ranges[0].From, s.Ranges[len(s.Ranges)-1].To
+	hull := netip.PrefixFrom(first, first.BitLen())
+	for !hull.Contains(last) && hull.Bits() > 0 {
+		hull, _ = hull.Addr().Prefix(hull.Bits() - 1)
+	}
+	gaps := AddrSet{}
+	lo := hull.Addr()
+	for _, r := range s.Ranges {
+		if lo.Less(r.From) {
+			gaps.Ranges = append(gaps.Ranges, AddrRange{lo, r.From.Prev()})
+		}
+		lo = r.To.Next()
+	}
+	if end := lastOf(hull); lo.IsValid() && !end.Less(lo) {
+		gaps.Ranges = append(gaps.Ranges, AddrRange{lo, end})
+	}
+	if g := gaps.items(); len(g) < len(direct) {
+		return hull.String() + " except " + strings.Join(g, ", ")
+	}
+	return strings.Join(direct, ", ")
+}
+
+// items renders each range as a prefix or a range, mapped block aside.
+func (s AddrSet) items() []string {
+	var out []string
+	for _, r := range s.Ranges {
+		if ps := r.Prefixes(); len(ps) == 1 {
+			out = append(out, prefixText(ps[0]))
+		} else {
+			out = append(out, r.From.String()+"-"+r.To.String())
+		}
+	}
+	return out
+}
+
+// prefixText writes a single address without its length.
+func prefixText(p netip.Prefix) string {
+	if p.IsSingleIP() {
+		return p.Addr().String()
+	}
+	return p.String()
+}
+
+func lastOf(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr()
+	b := a.AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	out, _ := netip.AddrFromSlice(b)
+	return out
+}
+
+// MarshalText returns String's text.
+func (s AddrSet) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Region is a part of a space that reads as one line: source addresses,
+// destination addresses, and the services (protocols, ports, ICMP types)
+// all of whose packets between any of those sources and destinations are
+// in the space. Packet is one of them.
 type Region struct {
 	// Family is 4 or 6.
 	Family int `json:"family"`
 	// Src and Dst are the source and destination addresses.
-	Src AddrRange `json:"src"`
-	Dst AddrRange `json:"dst"`
+	Src AddrSet `json:"src"`
+	Dst AddrSet `json:"dst"`
 	// Services lists the services, as "tcp 80, 443", "udp 53",
 	// "icmp type 8", "gre", "protocols 2-5", or is ["all"], possibly with
 	// exceptions in Except.
@@ -126,41 +211,11 @@ type Region struct {
 	// Packet is a packet of the region, picked to be easy to read.
 	Packet flow.Packet `json:"packet"`
 
-	src, dst [2]u128
-	svc      *node
+	n *node
 }
 
 // Space returns the region's packets.
-func (r Region) Space() Space {
-	if r.svc == nil {
-		return None()
-	}
-	fam := 0
-	if r.Family == 6 {
-		fam = 1
-	}
-	srcN := span(r.src[0], r.src[1], span(r.dst[0], r.dst[1], r.svc))
-	var e edges
-	if fam == 1 {
-		e.add(zero128, nil)
-	}
-	e.add(u64(uint64(fam)), srcN)
-	e.add(u64(uint64(fam)+1), nil)
-	return Space{e.node()}
-}
-
-// span returns the node whose axis holds lo..hi, each pointing to kid.
-func span(lo, hi u128, kid *node) *node {
-	var e edges
-	if lo != zero128 {
-		e.add(zero128, nil)
-	}
-	e.add(lo, kid)
-	if hi != max128 {
-		e.add(hi.inc(), nil)
-	}
-	return e.node()
-}
+func (r Region) Space() Space { return Space{r.n} }
 
 // ServiceText returns the services as one phrase: "tcp 80, 443; udp 53",
 // "all traffic", "all traffic except tcp 22".
@@ -183,17 +238,28 @@ func (r Region) String() string {
 	return r.ServiceText() + " from " + r.Src.String() + " to " + r.Dst.String()
 }
 
-// Regions splits s into regions: each a block of source addresses, a block
+// Regions splits s into regions: each a set of source addresses, a set
 // of destination addresses, and the services between them. They are
 // disjoint, ordered by family, source, destination, and together they are
 // s. Each carries a witness packet.
 func (s Space) Regions() []Region { return s.regions(nil) }
 
+// group is a region under construction: ranges on the two address axes
+// and the service set.
+type group struct {
+	fam      int
+	src, dst [][2]u128
+	svc      *node
+}
+
 func (s Space) regions(h *hints) []Region {
-	var out []Region
 	if s.n == nil {
 		return nil
 	}
+	// The boxes of the two address axes, then merged: first the sources
+	// of equal destinations and services, then the destinations of equal
+	// sources and services.
+	var boxes []group
 	for fi := range s.n.e {
 		famN := s.n.e[fi].kid
 		if famN == nil {
@@ -206,25 +272,143 @@ func (s Space) regions(h *hints) []Region {
 				continue
 			}
 			for di := range dstN.e {
-				svc := dstN.e[di].kid
-				if svc == nil {
-					continue
+				if svc := dstN.e[di].kid; svc != nil {
+					boxes = append(boxes, group{fam, [][2]u128{{famN.e[si].lo, famN.edgeHi(si)}},
+						[][2]u128{{dstN.e[di].lo, dstN.edgeHi(di)}}, svc})
 				}
-				r := Region{
-					Family: 4 + 2*fam,
-					src:    [2]u128{famN.e[si].lo, famN.edgeHi(si)},
-					dst:    [2]u128{dstN.e[di].lo, dstN.edgeHi(di)},
-					svc:    svc,
-				}
-				r.Src = AddrRange{keyAddr(fam, r.src[0]), keyAddr(fam, r.src[1])}
-				r.Dst = AddrRange{keyAddr(fam, r.dst[0]), keyAddr(fam, r.dst[1])}
-				r.Services, r.Except = describeServices(fam, svc)
-				r.Packet, _ = r.Space().witness(h)
-				out = append(out, r)
 			}
 		}
 	}
+	merged := mergeGroups(boxes, func(g *group) [][2]u128 { return g.dst }, func(g *group) *[][2]u128 { return &g.src })
+	merged = mergeGroups(merged, func(g *group) [][2]u128 { return g.src }, func(g *group) *[][2]u128 { return &g.dst })
+	out := make([]Region, 0, len(merged))
+	for _, g := range merged {
+		r := Region{Family: 4 + 2*g.fam, Src: addrSet(g.fam, g.src), Dst: addrSet(g.fam, g.dst), n: g.node()}
+		r.Services, r.Except = describeServices(g.fam, g.svc)
+		r.Packet, _ = Space{r.n}.witness(h)
+		out = append(out, r)
+	}
 	return out
+}
+
+// mergeGroups joins the groups that agree on family, services and the
+// axis key returns, adding up the ranges of the axis grow points to.
+func mergeGroups(gs []group, key func(*group) [][2]u128, grow func(*group) *[][2]u128) []group {
+	var out []group
+	index := map[string][]int{}
+	for _, g := range gs {
+		k := rangesKey(g.fam, key(&g))
+		found := false
+		for _, i := range index[k] {
+			if eq(out[i].svc, g.svc) {
+				r := grow(&out[i])
+				*r = appendRanges(*r, *grow(&g))
+				found = true
+				break
+			}
+		}
+		if !found {
+			index[k] = append(index[k], len(out))
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func rangesKey(fam int, rs [][2]u128) string {
+	b := []byte{byte(fam)}
+	for _, r := range rs {
+		b = binary.BigEndian.AppendUint64(b, r[0].hi)
+		b = binary.BigEndian.AppendUint64(b, r[0].lo)
+		b = binary.BigEndian.AppendUint64(b, r[1].hi)
+		b = binary.BigEndian.AppendUint64(b, r[1].lo)
+	}
+	return string(b)
+}
+
+// appendRanges adds sorted, disjoint ranges to a sorted list, joining
+// touching ones.
+func appendRanges(list, add [][2]u128) [][2]u128 {
+	all := append(slices.Clone(list), add...)
+	slices.SortFunc(all, func(x, y [2]u128) int { return x[0].cmp(y[0]) })
+	out := all[:0]
+	for _, r := range all {
+		if n := len(out); n > 0 && out[n-1][1] != max128 && !out[n-1][1].inc().less(r[0]) {
+			out[n-1][1] = maxU(out[n-1][1], r[1])
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// addrSetOr returns the set of rs, or of rs with the addresses of
+// dontCare added when that reads shorter: addresses whose answer does
+// not matter, such as AWS services, which accept everything anyway.
+func addrSetOr(fam int, rs [][2]u128, dontCare Space, level int) AddrSet {
+	plain := addrSet(fam, rs)
+	var extra [][2]u128
+	walk(dontCare.Intersect(familySpace(fam)).n, func(b *box) bool {
+		extra = append(extra, [2]u128{b.lo[level], b.hi[level]})
+		return true
+	})
+	if len(extra) == 0 {
+		return plain
+	}
+	wide := addrSet(fam, appendRanges(rs, extra))
+	if len(wide.String()) < len(plain.String()) {
+		return wide
+	}
+	return plain
+}
+
+// orAddrs is addrSetOr for a set already made.
+func orAddrs(s AddrSet, dontCare Space, level int) AddrSet {
+	if len(s.Ranges) == 0 {
+		return s
+	}
+	fam, _, _ := addrKey(s.Ranges[0].From)
+	rs := make([][2]u128, len(s.Ranges))
+	for i, r := range s.Ranges {
+		_, rs[i][0], _ = addrKey(r.From)
+		_, rs[i][1], _ = addrKey(r.To)
+	}
+	return addrSetOr(fam, rs, dontCare, level)
+}
+
+func addrSet(fam int, rs [][2]u128) AddrSet {
+	s := AddrSet{Ranges: make([]AddrRange, len(rs))}
+	for i, r := range rs {
+		s.Ranges[i] = AddrRange{keyAddr(fam, r[0]), keyAddr(fam, r[1])}
+	}
+	return s
+}
+
+// node builds the group's set.
+func (g *group) node() *node {
+	var d edges
+	d.add(zero128, nil)
+	for _, r := range g.dst {
+		rangeEdges(&d, r, g.svc)
+	}
+	var s edges
+	s.add(zero128, nil)
+	for _, r := range g.src {
+		rangeEdges(&s, r, d.node())
+	}
+	var f edges
+	f.add(zero128, nil)
+	f.add(u64(uint64(g.fam)), s.node())
+	f.add(u64(uint64(g.fam)+1), nil)
+	return f.node()
+}
+
+// rangeEdges appends the edges of range r pointing to kid, then nothing.
+func rangeEdges(e *edges, r [2]u128, kid *node) {
+	e.add(r[0], kid)
+	if r[1] != max128 {
+		e.add(r[1].inc(), nil)
+	}
 }
 
 // describeServices words a service set (a node of the proto axis) of a
@@ -334,7 +518,11 @@ func portItems(name string, n *node) []string {
 			item = name + " all ports"
 		}
 		if s != [2]uint64{0, 65535} {
-			item += " from source ports " + rangeText(s[0], s[1])
+			word := " (source port "
+			if s[0] != s[1] {
+				word = " (source ports "
+			}
+			item += word + rangeText(s[0], s[1]) + ")"
 		}
 		items = append(items, item)
 	}
@@ -346,6 +534,21 @@ func portItems(name string, n *node) []string {
 func icmpItems(name string, n *node) []string {
 	types, kids := intervals(n, 255)
 	var items []string
+	// The types with every code, in one item.
+	var whole []string
+	multi := false
+	for i, t := range types {
+		if codes, _ := intervals(kids[i], 255); len(codes) == 1 && codes[0] == [2]uint64{0, 255} {
+			whole = append(whole, rangeText(t[0], t[1]))
+			multi = multi || t[0] != t[1]
+		}
+	}
+	switch {
+	case len(whole) == 1 && !multi:
+		items = append(items, name+" type "+whole[0])
+	case len(whole) > 0:
+		items = append(items, name+" types "+strings.Join(whole, ", "))
+	}
 	for i, t := range types {
 		what := name + " type " + rangeText(t[0], t[1])
 		if t[0] != t[1] {
@@ -353,7 +556,6 @@ func icmpItems(name string, n *node) []string {
 		}
 		codes, _ := intervals(kids[i], 255)
 		if len(codes) == 1 && codes[0] == [2]uint64{0, 255} {
-			items = append(items, what)
 			continue
 		}
 		parts := make([]string, len(codes))

@@ -16,6 +16,9 @@ import (
 // hints are the values a witness prefers, per axis, best first.
 type hints struct {
 	src, dst [2][]u128 // per family
+	// dports, when set, replaces the preferred tcp and udp destination
+	// ports: a reply's, which go to a client's port.
+	dports []u128
 }
 
 var docAddrs = []netip.Addr{
@@ -53,6 +56,9 @@ func defaultHints() *hints {
 
 var (
 	protoPrefs = []uint64{6, 17, 1, 58, 47, 50}
+	// clientPorts are the preferred ports of a client: inside the Linux
+	// and the Windows ranges both, then inside one of them.
+	clientPorts = []uint64{50000, 55000, 40000, 60000, 33000, 49152, 32768, 1024}
 	sportPrefs = []uint64{50000, 40000, 60000, 33000, 1024, 65535}
 	dportPrefs = []uint64{443, 80, 22, 53, 8080, 3389, 1024, 50000, 33000}
 	typePrefs  = [2][]uint64{{8, 0, 3, 11}, {128, 129, 1, 2, 3}}
@@ -91,6 +97,9 @@ func pickPoint(n *node, h *hints) (pt [nLevels]u128, ok bool) {
 		case lvB:
 			if kind == l4Ports {
 				prefs = u64s(dportPrefs)
+				if h.dports != nil {
+					prefs = h.dports
+				}
 			}
 		}
 		v, kid := choose(n, prefs, depth)
