@@ -119,7 +119,7 @@ func TestSpaceText(t *testing.T) {
 		{"echo", IPv4().Intersect(ICMP(8, 0)), "icmp type 8 code 0 from 0.0.0.0/0 to 0.0.0.0/0"},
 		{"gre", IPv6().Intersect(Proto(47)), "gre from ::/0 to ::/0"},
 		{"client ports", IPv4().Intersect(Proto(flow.UDP)).Intersect(SrcPorts(32768, 60999)),
-			"udp all ports from source ports 32768-60999 from 0.0.0.0/0 to 0.0.0.0/0"},
+			"udp all ports (source ports 32768-60999) from 0.0.0.0/0 to 0.0.0.0/0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
