@@ -497,10 +497,12 @@ func familySpace(fam int) Space {
 }
 
 // freeNumber returns an unused rule number below `below`, in the gap just
-// under it if that has room (so that the new rule comes after every rule
-// it can come after): a multiple of 10 or of 5 when the gap has one.
+// under it if that has room, so that the new rule comes after every rule
+// it can come after; every number of that gap means the same. It picks a
+// round one: after the last rule (110 after 100) when below is the `*`
+// rule, just before below otherwise (90 before 100).
 func freeNumber(rules []nacl.Rule, below int) (int, bool) {
-	below = min(below, 32767)
+	below = min(below, flow.DefaultRuleV4)
 	for below > 1 {
 		prev := 0
 		for _, r := range rules {
@@ -510,7 +512,11 @@ func freeNumber(rules []nacl.Rule, below int) (int, bool) {
 		}
 		if prev+1 < below {
 			for _, step := range []int{10, 5} {
-				if n := (prev/step + 1) * step; n < below && n <= 32766 {
+				n := (below - 1) / step * step // the last multiple before below
+				if below == flow.DefaultRuleV4 {
+					n = (prev/step + 1) * step // the first after prev
+				}
+				if n > prev && n < below && n <= 32766 {
 					return n, true
 				}
 			}
