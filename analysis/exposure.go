@@ -36,7 +36,13 @@ type Exposed struct {
 	Sources AddrSet `json:"sources"`
 	// Check is a packet of the entry, judged by vpc.ENI.Cross.
 	Check Check `json:"check"`
+
+	space Space
 }
+
+// Space returns the packets of the entry: from its sources, of its
+// services, to the interface.
+func (e Exposed) Space() Space { return e.space }
 
 // ServiceText returns the services as one phrase.
 func (e Exposed) ServiceText() string { return serviceText(e.Services, e.Except) }
@@ -81,6 +87,7 @@ func (m *Model) Exposure(iface string, from Space) (Exposure, error) {
 		e := Exposed{Family: 4 + 2*g.fam, Sources: addrSetOr(g.fam, g.src, exempt.Intersect(from), lvSrc)}
 		e.Services, e.Except = describeServices(g.fam, g.svc)
 		entry := Space{g.node()}.Intersect(accepted)
+		e.space = entry
 		p, _ := entry.witness(f.hints)
 		e.Check = f.Evaluate(p)
 		x.Entries = append(x.Entries, e)

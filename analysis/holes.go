@@ -66,7 +66,14 @@ type Hole struct {
 	// these flows is dropped for any client checked, and the reply above
 	// gets through.
 	Fixed bool `json:"fixed"`
+
+	requests Space
 }
+
+// Requests returns the new flows of the hole whose replies the ACL drops,
+// for the client port ranges checked: a tcp or udp request is in it when
+// its source port (the client's) is in a range that breaks.
+func (h Hole) Requests() Space { return h.requests }
 
 // String reads "interface eni-web: replies to tcp 80 from 0.0.0.0/0 are
 // dropped by network ACL acl-web egress for Linux 32768-60999, ...; add
@@ -279,7 +286,16 @@ func swapAddrs(s Space) Space {
 // reverse a packet ([flow.Packet.Reverse]): addresses and ports swapped,
 // an ICMP query's type turned into its reply's. ICMP messages that are
 // not queries have no reply and are left out.
-func replies(s Space) Space {
+func replies(s Space) Space { return reverse(s, false) }
+
+// requestsOf is the inverse of replies: the requests whose replies are
+// in s.
+func requestsOf(s Space) Space { return reverse(s, true) }
+
+// reverse swaps addresses and ports; for ICMP it keeps the queries of one
+// side (requests, or replies when back is set) and turns them into the
+// other.
+func reverse(s Space, back bool) Space {
 	var bs []box
 	walk(s.n, func(b *box) bool {
 		t := *b
@@ -293,7 +309,7 @@ func replies(s Space) Space {
 			t.hi[lvA], t.hi[lvB] = b.hi[lvB], b.hi[lvA]
 		case l4ICMP:
 			for typ := b.lo[lvA].small(); typ <= b.hi[lvA].small(); typ++ {
-				if req, ok := flow.ICMPQuery(flow.Proto(proto), uint8(typ)); ok && req {
+				if req, ok := flow.ICMPQuery(flow.Proto(proto), uint8(typ)); ok && req != back {
 					r, _ := flow.ICMPPeerType(flow.Proto(proto), uint8(typ))
 					t.lo[lvA], t.hi[lvA] = u64(uint64(r)), u64(uint64(r))
 					bs = append(bs, t)
@@ -314,19 +330,23 @@ func (m *Model) hole(itf *vpc.Interface, aclID string, dir flow.Direction, class
 	rest := class.Minus(ported)
 	var broken []Clients
 	var dropped Space
+	var requests Space
 	for _, c := range clients {
-		d := replies(ported.Intersect(SrcPorts(c.From, c.To))).Minus(replyACL)
+		q := ported.Intersect(SrcPorts(c.From, c.To))
+		d := replies(q).Minus(replyACL)
 		if !d.IsEmpty() {
 			broken = append(broken, c)
 			dropped = dropped.Union(d)
+			requests = requests.Union(q.Intersect(requestsOf(d)))
 		}
 	}
 	other := replies(rest).Minus(replyACL)
+	requests = requests.Union(rest.Intersect(requestsOf(other)))
 	if dropped.IsEmpty() && other.IsEmpty() {
 		return Hole{}, false
 	}
 	dropped = dropped.Union(other)
-	h := Hole{Interface: itf.ID, ACL: aclID, Direction: dir, FixDirection: dir.Reverse()}
+	h := Hole{Interface: itf.ID, ACL: aclID, Direction: dir, FixDirection: dir.Reverse(), requests: requests}
 	for _, c := range broken {
 		h.Clients = append(h.Clients, c.String())
 	}

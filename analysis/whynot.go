@@ -76,6 +76,7 @@ type Edit struct {
 	AlsoMore int      `json:"also_more,omitempty"`
 
 	changed Space // the packets whose verdict at the filter changes
+	scope   Space // the packets the edited rules match: what it may change
 	acl     *nacl.ACL
 	groups  []sg.Group // the groups changed
 	order   int        // ties: kind, then order of generation
@@ -96,6 +97,11 @@ func (e Edit) String() string {
 // Changed returns the packets whose verdict at the filter the edit
 // changes: the packet's own, and the others Also words.
 func (e Edit) Changed() Space { return e.changed }
+
+// Scope returns the packets the rules the edit adds, widens, moves or
+// removes match: no packet outside it changes verdict ([Edit.Changed] is
+// inside it).
+func (e Edit) Scope() Space { return e.scope }
 
 // ACL returns the network ACL after the edit, or false for an edit of
 // security groups.
@@ -189,7 +195,7 @@ func aclEdits(a *nacl.ACL, dir flow.Direction, p *flow.Packet) []Edit {
 	if n, ok := freeNumber(rules, below); ok {
 		r := exactACLRule(p, dir, action, n)
 		b := with(func(l []nacl.Rule) []nacl.Rule { return append(l, r) })
-		edits = append(edits, Edit{Kind: AddRule, Filter: name, After: r.String(), acl: &b,
+		edits = append(edits, Edit{Kind: AddRule, Filter: name, After: r.String(), acl: &b, scope: ruleMatch(&r, dir),
 			Text: "add to " + name + ": " + r.String()})
 	}
 	if !allowed {
@@ -208,7 +214,8 @@ func aclEdits(a *nacl.ACL, dir flow.Direction, p *flow.Packet) []Edit {
 			}
 			b := with(func(l []nacl.Rule) []nacl.Rule { l[i] = w; return l })
 			edits = append(edits, Edit{Kind: WidenRule, Filter: name, Before: []string{r.String()}, After: w.String(), acl: &b,
-				Text: "in " + name + ", change rule " + r.String() + " to " + w.String()})
+				scope: ruleMatch(&w, dir).Minus(ruleMatch(&r, dir)),
+				Text:  "in " + name + ", change rule " + r.String() + " to " + w.String()})
 		}
 	}
 	if deciding >= 0 {
@@ -220,7 +227,7 @@ func aclEdits(a *nacl.ACL, dir flow.Direction, p *flow.Packet) []Edit {
 		nextAllows := next >= 0 && rest[next].Action == nacl.Allow
 		if nextAllows != allowed {
 			b := with(func(l []nacl.Rule) []nacl.Rule { return slices.Delete(l, deciding, deciding+1) })
-			edits = append(edits, Edit{Kind: RemoveRule, Filter: name, Before: []string{r.String()}, acl: &b,
+			edits = append(edits, Edit{Kind: RemoveRule, Filter: name, Before: []string{r.String()}, acl: &b, scope: ruleMatch(&r, dir),
 				Text: "remove from " + name + ": rule " + r.String()})
 		}
 		// Moving a deny that p meets later before the allow that decides
@@ -236,7 +243,8 @@ func aclEdits(a *nacl.ACL, dir flow.Direction, p *flow.Packet) []Edit {
 					moved.Number = n
 					b := with(func(l []nacl.Rule) []nacl.Rule { l[j] = moved; return l })
 					edits = append(edits, Edit{Kind: RenumberRule, Filter: name, Before: []string{rules[j].String()}, After: moved.String(), acl: &b,
-						Text: "in " + name + ", renumber rule " + rules[j].String() + " to " + strconv.Itoa(n) + ", before rule " + r.String()})
+						scope: ruleMatch(&moved, dir),
+						Text:  "in " + name + ", renumber rule " + rules[j].String() + " to " + strconv.Itoa(n) + ", before rule " + r.String()})
 				}
 				break
 			}
@@ -248,7 +256,8 @@ func aclEdits(a *nacl.ACL, dir flow.Direction, p *flow.Packet) []Edit {
 				moved.Number = n
 				b := with(func(l []nacl.Rule) []nacl.Rule { l[deciding] = moved; return l })
 				edits = append(edits, Edit{Kind: RenumberRule, Filter: name, Before: []string{r.String()}, After: moved.String(), acl: &b,
-					Text: "in " + name + ", renumber rule " + r.String() + " to " + strconv.Itoa(n) + ", after rule " + rest[next].String()})
+					scope: ruleMatch(&r, dir),
+					Text:  "in " + name + ", renumber rule " + r.String() + " to " + strconv.Itoa(n) + ", after rule " + rest[next].String()})
 			}
 		}
 	}
@@ -442,7 +451,7 @@ func groupEdits(groups []sg.Group, res sg.Resolver, dir flow.Direction, p *flow.
 	if !allowed {
 		r := exactSGRule(p, dir)
 		g := with(target, append(slices.Clone(groups[target].Rules(dir)), r))
-		edits = append(edits, Edit{Kind: AddRule, Filter: where(target), After: r.Text(dir), groups: g,
+		edits = append(edits, Edit{Kind: AddRule, Filter: where(target), After: r.Text(dir), groups: g, scope: sgRuleSpace(r, res, dir),
 			Text: "add to " + where(target) + ": " + r.Text(dir) + noteOf(target)})
 		for gi := range groups {
 			for ri, rule := range groups[gi].Rules(dir) {
@@ -453,7 +462,7 @@ func groupEdits(groups []sg.Group, res sg.Resolver, dir flow.Direction, p *flow.
 				rules := slices.Clone(groups[gi].Rules(dir))
 				rules[ri] = w
 				edits = append(edits, Edit{Kind: WidenRule, Filter: where(gi), Before: []string{rule.Text(dir)}, After: w.Text(dir),
-					groups: with(gi, rules),
+					groups: with(gi, rules), scope: sgRuleSpace(w, res, dir).Minus(sgRuleSpace(rule, res, dir)),
 					Text:   "in " + where(gi) + ", change rule #" + strconv.Itoa(ri+1) + " " + rule.Text(dir) + " to " + w.Text(dir) + noteOf(gi)})
 			}
 		}
@@ -461,6 +470,7 @@ func groupEdits(groups []sg.Group, res sg.Resolver, dir flow.Direction, p *flow.
 		// Remove every rule that allows p, group by group.
 		var changed []sg.Group
 		var before, words []string
+		var scope Space
 		for gi := range groups {
 			var kept []sg.Rule
 			removed := false
@@ -468,6 +478,7 @@ func groupEdits(groups []sg.Group, res sg.Resolver, dir flow.Direction, p *flow.
 				one := []sg.Group{{ID: groups[gi].ID, Ingress: []sg.Rule{rule}, Egress: []sg.Rule{rule}}}
 				if _, ok := sg.Reference(one, res, p, dir); ok {
 					removed = true
+					scope = scope.Union(sgRuleSpace(rule, res, dir))
 					before = append(before, rule.Text(dir))
 					words = append(words, groups[gi].ID+" "+dir.String()+" rule #"+strconv.Itoa(ri+1)+" ("+rule.Text(dir)+")"+noteOf(gi))
 					continue
@@ -479,7 +490,7 @@ func groupEdits(groups []sg.Group, res sg.Resolver, dir flow.Direction, p *flow.
 			}
 		}
 		filter := "security groups " + groupIDs(groups) + " " + dir.String()
-		edits = append(edits, Edit{Kind: RemoveRule, Filter: filter, Before: before, groups: changed,
+		edits = append(edits, Edit{Kind: RemoveRule, Filter: filter, Before: before, groups: changed, scope: scope,
 			Text: "remove " + strings.Join(words, " and ")})
 	}
 	beforeSp := Space{sgRuleSet(groups, res, dir).build()}
@@ -495,10 +506,15 @@ func groupEdits(groups []sg.Group, res sg.Resolver, dir flow.Direction, p *flow.
 		e.Flips = (e.Check.Verdict == flow.Allow) != allowed
 		afterSp := Space{sgRuleSet(after, res, dir).build()}
 		e.changed = beforeSp.Minus(afterSp).Union(afterSp.Minus(beforeSp))
-		one := exactSGRule(p, dir)
-		e.describeAlso(Space{sgRuleSet([]sg.Group{{ID: "x", Ingress: []sg.Rule{one}, Egress: []sg.Rule{one}}}, nil, dir).build()})
+		e.describeAlso(sgRuleSpace(exactSGRule(p, dir), nil, dir))
 	}
 	return rank(edits)
+}
+
+// sgRuleSpace is the space one group rule matches.
+func sgRuleSpace(r sg.Rule, res sg.Resolver, dir flow.Direction) Space {
+	one := []sg.Group{{ID: "x", Ingress: []sg.Rule{r}, Egress: []sg.Rule{r}}}
+	return Space{sgRuleSet(one, res, dir).build()}
 }
 
 func groupIDs(groups []sg.Group) string {
