@@ -463,7 +463,7 @@ func groupEdits(groups []sg.Group, res sg.Resolver, dir flow.Direction, p *flow.
 				rules[ri] = w
 				edits = append(edits, Edit{Kind: WidenRule, Filter: where(gi), Before: []string{rule.Text(dir)}, After: w.Text(dir),
 					groups: with(gi, rules), scope: sgRuleSpace(w, res, dir).Minus(sgRuleSpace(rule, res, dir)),
-					Text:   "in " + where(gi) + ", change rule #" + strconv.Itoa(ri+1) + " " + rule.Text(dir) + " to " + w.Text(dir) + noteOf(gi)})
+					Text: "in " + where(gi) + ", change rule #" + strconv.Itoa(ri+1) + " " + rule.Text(dir) + " to " + w.Text(dir) + noteOf(gi)})
 			}
 		}
 	} else {
