@@ -120,7 +120,7 @@ func (d *Difference) add(old, new *Filter) {
 		s   Space
 		now flow.Verdict
 	}{{added, flow.Allow}, {removed, flow.Drop}} {
-		for _, r := range side.s.regions(h) {
+		for _, r := range side.s.regions(h, old.quiet.Intersect(new.quiet)) {
 			d.Changes = append(d.Changes, Change{
 				Where: new.name, Now: side.now, Region: r,
 				Old: old.Evaluate(r.Packet), New: new.Evaluate(r.Packet),

@@ -25,6 +25,10 @@ type Filter struct {
 	domain  Space // the packets the filter judges; others are not its
 	hints   *hints
 	eval    func(p *flow.Packet) Check
+	// quiet holds the packets whose fate is of no interest: those no
+	// filter sees and those outside the domain. Texts may round address
+	// sets through them.
+	quiet Space
 	// outside words why a packet outside the domain is not the filter's;
 	// "" lets eval judge every packet.
 	outside string

@@ -91,12 +91,18 @@ func (h Hole) String() string {
 // interface.
 func (m *Model) Holes() []Hole {
 	var out []Hole
+	fixes := fixes{}
 	for _, id := range m.Interfaces() {
-		hs, _ := m.InterfaceHoles(id)
+		hs, _ := m.interfaceHoles(id, fixes)
 		out = append(out, hs...)
 	}
 	return out
 }
+
+// fixes remembers the rules already proposed for each ACL and direction,
+// so that the fixes of several holes can all be made: one rule gets one
+// number, two rules two numbers.
+type fixes map[aclKey][]nacl.Rule
 
 // InterfaceHoles returns the reply-path holes of one interface: for the
 // flows it accepts, from Linux, Windows, NAT gateway and load-balancer
@@ -108,6 +114,10 @@ func (m *Model) Holes() []Hole {
 // echo reply); other protocols without ports with their reversed
 // addresses.
 func (m *Model) InterfaceHoles(iface string) ([]Hole, error) {
+	return m.interfaceHoles(iface, fixes{})
+}
+
+func (m *Model) interfaceHoles(iface string, fx fixes) ([]Hole, error) {
 	itf, err := m.iface(iface)
 	if err != nil {
 		return nil, err
@@ -129,16 +139,15 @@ func (m *Model) InterfaceHoles(iface string) ([]Hole, error) {
 		ignored := m.exemptOn(peer).Union(addrSpace(peer, []netip.Prefix{sub.CIDR, sub.IPv6CIDR}))
 		flows := f.allowed.Minus(ignored)
 		replyACL := m.aclSpace(aclID, dir.Reverse())
-		for _, g := range byPeers(flows, peer) {
-			all := Space{g.node()}.Intersect(flows)
-			// One hole, and one fix, per kind of protocol: tcp, udp,
-			// icmp, the others.
-			for _, kind := range protoKinds(g.fam) {
-				class := all.Intersect(kind)
+		// One hole, and one fix, per family and kind of protocol: tcp,
+		// udp, icmp, the others.
+		for fam := range 2 {
+			for _, kind := range protoKinds(fam) {
+				class := flows.Intersect(familySpace(fam)).Intersect(kind)
 				if class.IsEmpty() {
 					continue
 				}
-				if h, ok := m.hole(itf, aclID, dir, class, clients, replyACL, swapAddrs(ignored)); ok {
+				if h, ok := m.hole(itf, aclID, dir, class, clients, replyACL, swapAddrs(ignored), fx); ok {
 					h.Flows = flowsText(class, dir, ignored)
 					out = append(out, h)
 				}
@@ -164,13 +173,13 @@ func protoKinds(fam int) []Space {
 func flowsText(class Space, dir flow.Direction, dontCare Space) string {
 	var parts []string
 	level := peerLevel(dir)
-	for _, r := range class.Regions() {
-		peers := r.Src
-		if dir == flow.Egress {
-			peers = r.Dst
+	for _, g := range byPeers(class, level) {
+		peers := g.src
+		if level == lvDst {
+			peers = g.dst
 		}
-		peers = orAddrs(peers, dontCare, level)
-		parts = append(parts, r.ServiceText()+" "+peerWord(dir)+" "+peers.String())
+		set := addrSetOr(g.fam, peers, dontCare, level)
+		parts = append(parts, serviceText(describeServices(g.fam, g.svc))+" "+peerWord(dir)+" "+set.String())
 	}
 	return strings.Join(parts, "; ")
 }
@@ -325,7 +334,7 @@ func reverse(s Space, back bool) Space {
 
 // hole checks one class of flows (one service set, one set of peers)
 // for every kind of client.
-func (m *Model) hole(itf *vpc.Interface, aclID string, dir flow.Direction, class Space, clients []Clients, replyACL, dontCare Space) (Hole, bool) {
+func (m *Model) hole(itf *vpc.Interface, aclID string, dir flow.Direction, class Space, clients []Clients, replyACL, dontCare Space, fx fixes) (Hole, bool) {
 	ported := class.Intersect(Proto(flow.TCP, flow.UDP))
 	rest := class.Minus(ported)
 	var broken []Clients
@@ -357,7 +366,7 @@ func (m *Model) hole(itf *vpc.Interface, aclID string, dir flow.Direction, class
 
 	// Show it: the reply, then its request, run on one VPC.
 	hints := m.ifaceHints(itf, dir.Reverse())
-	hints.dports = u64s(clientPorts)
+	hints.sports, hints.dports = u64s(dportPrefs), u64s(clientPorts)
 	reply, _ := dropped.witness(hints)
 	req := reply.Reverse()
 	if req.Proto == flow.TCP {
@@ -368,13 +377,17 @@ func (m *Model) hole(itf *vpc.Interface, aclID string, dir flow.Direction, class
 	// The fix: one rule that admits the dropped replies, numbered before
 	// whatever drops them.
 	acl := *m.acls[aclID]
-	rule, ok := fixRule(&acl, dir.Reverse(), dropped, broken, reply)
+	rule, ok := fixRule(&acl, dir.Reverse(), dropped, broken, reply, fx[aclKey{aclID, dir.Reverse()}])
 	if !ok {
 		h.Fix = "no rule number is free before the rules that drop these replies: renumber the ACL's rules"
 		return h, true
 	}
 	h.FixRule = rule
 	h.Fix = "add to network ACL " + aclID + " " + dir.Reverse().String() + ": " + rule.String()
+	k := aclKey{aclID, dir.Reverse()}
+	if !slices.Contains(fx[k], rule) {
+		fx[k] = append(fx[k], rule)
+	}
 
 	// Prove it: the ACL with the rule drops no reply of the class for any
 	// client, and the exchange above now goes through.
@@ -439,7 +452,7 @@ func withACL(cfg vpc.Config, a nacl.ACL) vpc.Config {
 // dropped replies: their protocol, the client ports (the widest range of
 // the broken kinds of client), the smallest prefix holding their peers;
 // numbered before every rule that now drops one of them.
-func fixRule(a *nacl.ACL, dir flow.Direction, dropped Space, broken []Clients, reply flow.Packet) (nacl.Rule, bool) {
+func fixRule(a *nacl.ACL, dir flow.Direction, dropped Space, broken []Clients, reply flow.Packet, proposed []nacl.Rule) (nacl.Rule, bool) {
 	r := nacl.Rule{Action: nacl.Allow, Protocol: flow.ProtocolOf(reply.Proto)}
 	protos := map[flow.Proto]bool{}
 	walk(dropped.n, func(b *box) bool {
@@ -504,7 +517,16 @@ func fixRule(a *nacl.ACL, dir flow.Direction, dropped Space, broken []Clients, r
 		}
 		covered = covered.Union(mi)
 	}
-	n, ok := freeNumber(rules, below)
+	// The same rule proposed for another hole keeps its number; another
+	// rule gets a number of its own.
+	for _, p := range proposed {
+		q := p
+		q.Number = r.Number // not numbered yet
+		if q == r && p.Number < below {
+			return p, true
+		}
+	}
+	n, ok := freeNumber(append(slices.Clone(rules), proposed...), below)
 	r.Number = n
 	return r, ok
 }

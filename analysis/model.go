@@ -240,6 +240,7 @@ func (m *Model) Path(iface string, dir flow.Direction) (*Filter, error) {
 		allowed: allowed,
 		domain:  local,
 		hints:   m.ifaceHints(itf, dir),
+		quiet:   m.exemptOn(peer).Union(All().Minus(local)),
 		outside: "not " + side + " interface " + iface + ", so it does not cross it " + dir.String(),
 		eval: func(p *flow.Packet) Check {
 			return cross(cfg, iface, dir, p)
@@ -322,6 +323,7 @@ func (m *Model) VPC() *Filter {
 		name:    "vpc",
 		allowed: reach,
 		domain:  domain,
+		quiet:   m.exemptOn(lvSrc).Union(m.exemptOn(lvDst)).Union(All().Minus(domain)),
 		hints:   h,
 		eval:    func(p *flow.Packet) Check { return send(cfg, p) },
 	}

@@ -132,8 +132,8 @@ func (s AddrSet) String() string {
 		return "nothing"
 	}
 	direct := s.items()
-	if len(direct) <= 2 {
-		return strings.Join(direct, ", ")
+	if len(direct) == 1 {
+		return direct[0]
 	}
 	// The smallest block holding the set, less the gaps.
 	first, last := s.Ranges[0].From, s.Ranges[len(s.Ranges)-1].To
@@ -152,10 +152,11 @@ func (s AddrSet) String() string {
 	if end := lastOf(hull); lo.IsValid() && !end.Less(lo) {
 		gaps.Ranges = append(gaps.Ranges, AddrRange{lo, end})
 	}
-	if g := gaps.items(); len(g) < len(direct) {
-		return hull.String() + " except " + strings.Join(g, ", ")
+	plain := strings.Join(direct, ", ")
+	if g := hull.String() + " except " + strings.Join(gaps.items(), ", "); len(g) < len(plain) {
+		return g
 	}
-	return strings.Join(direct, ", ")
+	return plain
 }
 
 // items renders each range as a prefix or a range, mapped block aside.
@@ -242,7 +243,7 @@ func (r Region) String() string {
 // of destination addresses, and the services between them. They are
 // disjoint, ordered by family, source, destination, and together they are
 // s. Each carries a witness packet.
-func (s Space) Regions() []Region { return s.regions(nil) }
+func (s Space) Regions() []Region { return s.regions(nil, Space{}) }
 
 // group is a region under construction: ranges on the two address axes
 // and the service set.
@@ -252,7 +253,11 @@ type group struct {
 	svc      *node
 }
 
-func (s Space) regions(h *hints) []Region {
+// regions splits s as Regions does. quiet holds packets whose fate is of
+// no interest here (AWS services' traffic, packets of no interface): an
+// address set may be written with some of them in, when every packet they
+// add is quiet and the text gets shorter.
+func (s Space) regions(h *hints, quiet Space) []Region {
 	if s.n == nil {
 		return nil
 	}
@@ -284,11 +289,40 @@ func (s Space) regions(h *hints) []Region {
 	out := make([]Region, 0, len(merged))
 	for _, g := range merged {
 		r := Region{Family: 4 + 2*g.fam, Src: addrSet(g.fam, g.src), Dst: addrSet(g.fam, g.dst), n: g.node()}
+		if quiet.n != nil {
+			r.Src = addrSetOr(g.fam, g.src, quietOn(g, lvSrc, quiet), lvSrc)
+			r.Dst = addrSetOr(g.fam, g.dst, quietOn(g, lvDst, quiet), lvDst)
+		}
 		r.Services, r.Except = describeServices(g.fam, g.svc)
 		r.Packet, _ = Space{r.n}.witness(h)
 		out = append(out, r)
 	}
 	return out
+}
+
+// quietOn returns the addresses a of axis level (lvSrc or lvDst) such
+// that every packet from (or to) a, to (or from) the group's other
+// addresses, of its services, is quiet.
+func quietOn(g group, level int, quiet Space) Space {
+	wide := g
+	if level == lvSrc {
+		wide.src = [][2]u128{{zero128, max128}}
+	} else {
+		wide.dst = [][2]u128{{zero128, max128}}
+	}
+	bad := Space{wide.node()}.Minus(quiet)
+	var rs [][2]u128
+	walk(bad.n, func(b *box) bool {
+		rs = appendRanges(rs, [][2]u128{{b.lo[level], b.hi[level]}})
+		return true
+	})
+	var badSp Space
+	for _, r := range rs {
+		b := fullBox()
+		b.lo[level], b.hi[level] = r[0], r[1]
+		badSp = badSp.Union(Space{boxNode(&b, 0)})
+	}
+	return familySpace(g.fam).Minus(badSp)
 }
 
 // mergeGroups joins the groups that agree on family, services and the

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -136,7 +137,11 @@ func (r RuleRef) String() string {
 // do not: removing it changes no packet's verdict (SG-13, SG-14). Groups
 // have no order, so this is subsumption, not shadowing.
 type Redundant struct {
-	Rule RuleRef `json:"rule"`
+	// Interface is set when the rule is redundant only among the groups
+	// of this interface: other groups it carries cover the rule, which
+	// may still count on an interface without them.
+	Interface string  `json:"interface,omitempty"`
+	Rule      RuleRef `json:"rule"`
 	// CoveredBy lists other rules that together allow all it allows, none
 	// of them needless.
 	CoveredBy []RuleRef `json:"covered_by"`
@@ -155,6 +160,9 @@ func (r Redundant) String() string {
 		parts[i] = c.String()
 	}
 	s := r.Rule.String()
+	if r.Interface != "" {
+		s = "on interface " + r.Interface + ", " + s
+	}
 	if len(parts) == 0 {
 		s += " allows nothing at all"
 	} else {
@@ -219,4 +227,48 @@ func RedundantRules(groups []sg.Group, r sg.Resolver) []Redundant {
 		}
 	}
 	return out
+}
+
+// Shadowed returns the shadowed rules of every network ACL of the VPC,
+// ACLs in id order.
+func (m *Model) Shadowed() []Shadowed {
+	var out []Shadowed
+	for _, id := range sortedKeys(m.acls) {
+		out = append(out, ShadowedRules(*m.acls[id])...)
+	}
+	return out
+}
+
+// Redundant returns the security group rules of the VPC that others make
+// needless: first within each group (groups in id order), then, for each
+// interface, the rules its other groups cover (those marked with the
+// interface). References resolve in the VPC.
+func (m *Model) Redundant() []Redundant {
+	var out []Redundant
+	for _, id := range sortedKeys(m.groups) {
+		out = append(out, RedundantRules([]sg.Group{*m.groups[id]}, m.res)...)
+	}
+	for _, id := range m.Interfaces() {
+		itf := m.ifaces[id]
+		if len(itf.Groups) < 2 {
+			continue
+		}
+		for _, r := range RedundantRules(m.groupsOf(itf), m.res) {
+			if slices.ContainsFunc(out, func(x Redundant) bool { return x.Interface == "" && x.Rule == r.Rule }) {
+				continue // redundant within its own group already
+			}
+			r.Interface = id
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
 }

@@ -16,9 +16,10 @@ import (
 // hints are the values a witness prefers, per axis, best first.
 type hints struct {
 	src, dst [2][]u128 // per family
-	// dports, when set, replaces the preferred tcp and udp destination
-	// ports: a reply's, which go to a client's port.
-	dports []u128
+	// sports and dports, when set, replace the preferred tcp and udp
+	// source and destination ports: a reply's come from a service's port
+	// and go to a client's.
+	sports, dports []u128
 }
 
 var docAddrs = []netip.Addr{
@@ -91,6 +92,9 @@ func pickPoint(n *node, h *hints) (pt [nLevels]u128, ok bool) {
 			switch kind {
 			case l4Ports:
 				prefs = u64s(sportPrefs)
+				if h.sports != nil {
+					prefs = h.sports
+				}
 			case l4ICMP:
 				prefs = u64s(typePrefs[fam])
 			}

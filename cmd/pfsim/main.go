@@ -34,6 +34,7 @@ Usage:
   pfsim check [--json] FILE...          run scenario files, check every expectation
   pfsim trace [--json] [--tables] [--color=WHEN] FILE...
                                         show every step's verdict and why
+  pfsim analyze COMMAND [--json] ...    exact answers over every packet: exposure, shadowed, holes, diff, why-not
   pfsim help [check|trace]              this text, or a command's
 
 A scenario file (YAML or JSON) declares security_groups, network_acls,
@@ -115,6 +116,8 @@ func run(args []string, stdout, stderr io.Writer, tty bool) int {
 		}
 		o.color = o.colorWhen == "always" || (o.colorWhen == "auto" && tty && os.Getenv("NO_COLOR") == "")
 		return runFiles(cmd, o, files, stdout, stderr)
+	case "analyze":
+		return runAnalyze(rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "pfsim: unknown command %q\n\n%s", cmd, usage)
 	return exitInvalid
