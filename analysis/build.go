@@ -184,7 +184,7 @@ func sgPeer(rule *sg.Rule, r sg.Resolver) []netip.Prefix {
 
 // build sweeps the rule set into a space.
 func (rs *ruleSet) build() *node {
-	b := sweeper{rs: rs, in: newInterner(), memo: map[string]*node{}}
+	b := sweeper{rs: rs, in: newInterner(), memo: map[string]*node{}, kids: map[string]*node{}}
 	var trees [2]*node
 	for fam := range 2 {
 		trees[fam] = b.family(fam)
@@ -200,6 +200,7 @@ type sweeper struct {
 	rs   *ruleSet
 	in   *interner
 	memo map[string]*node // active atoms -> service set
+	kids map[string]*node // kind and service line -> node
 	key  []byte
 
 	// Scratch for the first-match computation.
@@ -427,6 +428,21 @@ func (b *sweeper) kid(kind l4Kind, line [][2]uint32) *node {
 	if len(line) == 0 {
 		return nil
 	}
+	k := append(b.key[:0], 'k', byte(kind))
+	for _, iv := range line {
+		k = binary.LittleEndian.AppendUint32(k, iv[0])
+		k = binary.LittleEndian.AppendUint32(k, iv[1])
+	}
+	b.key = k
+	if n, ok := b.kids[string(k)]; ok {
+		return n
+	}
+	n := b.kid0(kind, line)
+	b.kids[string(k)] = n
+	return n
+}
+
+func (b *sweeper) kid0(kind l4Kind, line [][2]uint32) *node {
 	switch kind {
 	case l4None:
 		if line[0][0] != 0 {
@@ -438,27 +454,46 @@ func (b *sweeper) kid(kind l4Kind, line [][2]uint32) *node {
 		return b.in.make(spanEdges(zero128, u64(65535), dports))
 	case l4ICMP:
 		// Split the line by type: type t's codes are t*256 .. t*256+255.
+		// A run of whole types shares one node of every code.
+		line = slices.Clone(line) // cut up below
+		all := b.axis([][2]uint32{{0, 255}}, 255, func(lo, hi uint32) *node { return leaf })
 		var types []edge
-		var last *node
-		for t := uint32(0); t < 256; t++ {
-			base := t << 8
+		add := func(t uint32, kid *node) {
+			if n := len(types); n > 0 && types[n-1].lo == u64(uint64(t)) {
+				types = types[:n-1]
+			}
+			types = append(types, edge{u64(uint64(t)), kid})
+		}
+		add(0, nil)
+		for i := 0; i < len(line); {
+			t := line[i][0] >> 8
+			if line[i][0]&255 == 0 && line[i][1] >= t<<8|255 {
+				// Whole types from t to the last whole one.
+				last := (line[i][1]+1)>>8 - 1
+				add(t, all)
+				add(last+1, nil)
+				if line[i][1] == last<<8|255 {
+					i++
+				} else {
+					line[i][0] = (last + 1) << 8 // the rest of this interval
+				}
+				continue
+			}
+			// Part of type t: the intervals (or their parts) inside it.
 			var codes [][2]uint32
-			for _, iv := range line {
-				lo, hi := max(iv[0], base), min(iv[1], base+255)
-				if lo <= hi {
-					codes = append(codes, [2]uint32{lo - base, hi - base})
+			for i < len(line) && line[i][0]>>8 == t {
+				hi := min(line[i][1], t<<8|255)
+				codes = append(codes, [2]uint32{line[i][0] & 255, hi & 255})
+				if hi == line[i][1] {
+					i++
+				} else {
+					line[i][0] = hi + 1 // continues into the next type
 				}
 			}
-			var kid *node
-			if len(codes) > 0 {
-				kid = b.axis(codes, 255, func(lo, hi uint32) *node { return leaf })
-			}
-			if t == 0 || kid != last {
-				types = append(types, edge{u64(uint64(t)), kid})
-				last = kid
-			}
+			add(t, b.axis(codes, 255, func(lo, hi uint32) *node { return leaf }))
+			add(t+1, nil)
 		}
-		types = append(types, edge{u64(256), nil})
+		add(256, nil)
 		return b.in.make(types)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"sync"
 	"time"
 
 	"github.com/pfsim/pfsim/conntrack"
@@ -97,20 +98,27 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // (NACL-14): first match by rule number, the `*` rule last. It returns
 // the ACL's validation errors, if any.
 func ACL(a nacl.ACL, dir flow.Direction) (*Filter, error) {
-	c, err := nacl.Compile(a)
-	if err != nil {
+	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	return aclFilter(c, dir, aclSpace(&a, dir)), nil
+	return aclFilter(a, dir, aclSpace(&a, dir)), nil
 }
 
-func aclFilter(c *nacl.Compiled, dir flow.Direction, allowed Space) *Filter {
+// aclFilter returns the filter of a valid ACL. The evaluator compiles the
+// ACL when first asked: compiling a large ACL costs more than an analysis
+// that shows a few packets.
+func aclFilter(a nacl.ACL, dir flow.Direction, allowed Space) *Filter {
+	compiled := sync.OnceValues(func() (*nacl.Compiled, error) { return nacl.Compile(a) })
 	return &Filter{
-		name:    "network ACL " + c.ID() + " " + dir.String(),
+		name:    "network ACL " + a.ID + " " + dir.String(),
 		dir:     dir,
 		allowed: allowed,
 		domain:  All(),
 		eval: func(p *flow.Packet) Check {
+			c, err := compiled()
+			if err != nil { // not reached: a is valid
+				return Check{Packet: *p, Verdict: flow.Drop, Why: err.Error()}
+			}
 			var d flow.Decision
 			c.Evaluate(p, dir, &d)
 			return Check{Packet: *p, Verdict: d.Verdict, Why: c.Explain(&d, p)}

@@ -25,6 +25,8 @@ type Model struct {
 	res     sg.StaticResolver
 	exempt  []vpc.Exemption
 
+	eval *evaluator
+
 	mu    sync.Mutex
 	aclSp map[aclKey]Space
 	sgSp  map[sgKey]Space
@@ -43,7 +45,8 @@ type sgKey struct {
 
 // NewModel checks cfg as [vpc.New] does and prepares it for analysis.
 func NewModel(cfg vpc.Config) (*Model, error) {
-	if _, err := vpc.New(cfg); err != nil {
+	v, err := vpc.New(cfg)
+	if err != nil {
 		return nil, err
 	}
 	m := &Model{
@@ -83,7 +86,82 @@ func NewModel(cfg vpc.Config) (*Model, error) {
 		m.res.PrefixLists[pl.ID] = pl.Entries
 	}
 	m.exempt = c.Exemptions()
+	m.eval = &evaluator{cfg: m.cfg, v: v, seen: map[flow.Key]bool{}}
+	for _, itf := range c.Interfaces {
+		m.eval.limited = m.eval.limited || itf.Tracking.Capacity > 0
+	}
 	return m, nil
+}
+
+// evaluator runs packets through one VPC as new flows. A packet meets no
+// tracked connection when no earlier packet had its flow key (either
+// way round): tables are indexed by nothing else. So one VPC serves every
+// packet whose key is new to it, and a fresh one is built when a key
+// comes again, or for every packet when a table has a capacity (earlier
+// flows could fill it). Building a VPC compiles all its rules, which
+// costs far more than a packet.
+type evaluator struct {
+	cfg     vpc.Config
+	limited bool
+
+	mu   sync.Mutex
+	v    *vpc.VPC
+	seen map[flow.Key]bool
+}
+
+// run returns a VPC on which p is a new flow; the caller holds e.mu.
+func (e *evaluator) vpcFor(p *flow.Packet) (*vpc.VPC, error) {
+	k, _ := p.Key().Canonical()
+	if e.v == nil || e.seen[k] || e.limited {
+		v, err := vpc.New(e.cfg)
+		if err != nil {
+			return nil, err
+		}
+		e.v, e.seen = v, map[flow.Key]bool{}
+	}
+	e.seen[k] = true
+	return e.v, nil
+}
+
+func (e *evaluator) cross(iface string, dir flow.Direction, p *flow.Packet) Check {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := Check{Packet: *p, Verdict: flow.Drop}
+	v, err := e.vpcFor(p)
+	if err != nil {
+		c.Why = err.Error()
+		return c
+	}
+	eni, err := v.ENI(iface)
+	if err != nil {
+		c.Why = err.Error()
+		return c
+	}
+	var path vpc.Path
+	if err := eni.Cross(p, dir, epoch, &path); err != nil {
+		c.Why = err.Error()
+		return c
+	}
+	c.Verdict, c.Why = path.Final.Verdict, path.Explain()
+	return c
+}
+
+func (e *evaluator) send(p *flow.Packet) Check {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := Check{Packet: *p, Verdict: flow.Drop}
+	v, err := e.vpcFor(p)
+	if err != nil {
+		c.Why = err.Error()
+		return c
+	}
+	path, err := v.Send(p, epoch)
+	if err != nil {
+		c.Why = "not delivered: " + err.Error()
+		return c
+	}
+	c.Verdict, c.Why = path.Final.Verdict, path.Explain()
+	return c
 }
 
 func cloneConfig(c vpc.Config) vpc.Config {
@@ -179,11 +257,7 @@ func (m *Model) ACL(id string, dir flow.Direction) (*Filter, error) {
 	if !ok {
 		return nil, fmt.Errorf("network ACL %s: no such ACL", id)
 	}
-	c, err := nacl.Compile(*a)
-	if err != nil {
-		return nil, err
-	}
-	return aclFilter(c, dir, m.aclSpace(id, dir)), nil
+	return aclFilter(*a, dir, m.aclSpace(id, dir)), nil
 }
 
 // Groups returns the filter of interface iface's security groups in
@@ -233,7 +307,6 @@ func (m *Model) Path(iface string, dir flow.Direction) (*Filter, error) {
 	}
 	filtered := m.aclSpace(m.aclOf(itf), dir).Intersect(m.groupSpace(itf, dir))
 	allowed := local.Intersect(m.exemptOn(peer).Union(filtered))
-	cfg := m.cfg
 	return &Filter{
 		name:    "interface " + iface + " " + dir.String(),
 		dir:     dir,
@@ -243,7 +316,7 @@ func (m *Model) Path(iface string, dir flow.Direction) (*Filter, error) {
 		quiet:   m.exemptOn(peer).Union(All().Minus(local)),
 		outside: "not " + side + " interface " + iface + ", so it does not cross it " + dir.String(),
 		eval: func(p *flow.Packet) Check {
-			return cross(cfg, iface, dir, p)
+			return m.eval.cross(iface, dir, p)
 		},
 	}, nil
 }
@@ -258,50 +331,11 @@ func Path(cfg vpc.Config, iface string, dir flow.Direction) (*Filter, error) {
 	return m.Path(iface, dir)
 }
 
-// cross runs p across an interface of a fresh VPC of cfg.
-func cross(cfg vpc.Config, iface string, dir flow.Direction, p *flow.Packet) Check {
-	c := Check{Packet: *p, Verdict: flow.Drop}
-	v, err := vpc.New(cfg)
-	if err != nil {
-		c.Why = err.Error()
-		return c
-	}
-	eni, err := v.ENI(iface)
-	if err != nil {
-		c.Why = err.Error()
-		return c
-	}
-	var path vpc.Path
-	if err := eni.Cross(p, dir, epoch, &path); err != nil {
-		c.Why = err.Error()
-		return c
-	}
-	c.Verdict, c.Why = path.Final.Verdict, path.Explain()
-	return c
-}
-
-// send runs p through a fresh VPC of cfg.
-func send(cfg vpc.Config, p *flow.Packet) Check {
-	c := Check{Packet: *p, Verdict: flow.Drop}
-	v, err := vpc.New(cfg)
-	if err != nil {
-		c.Why = err.Error()
-		return c
-	}
-	path, err := v.Send(p, epoch)
-	if err != nil {
-		c.Why = "not delivered: " + err.Error()
-		return c
-	}
-	c.Verdict, c.Why = path.Final.Verdict, path.Explain()
-	return c
-}
-
 // Send runs p through the VPC as a new flow ([vpc.VPC.Send] with fresh
 // connection tables) and returns the verdict and its words. A packet the
 // VPC cannot carry (neither address an interface's) is a drop whose words
 // say why.
-func (m *Model) Send(p flow.Packet) Check { return send(m.cfg, &p) }
+func (m *Model) Send(p flow.Packet) Check { return m.eval.send(&p) }
 
 // VPC returns the filter of the whole VPC as [vpc.VPC.Send] walks packets
 // (MODEL-7): its domain is every packet with an interface's address at one
@@ -317,7 +351,6 @@ func (m *Model) VPC() *Filter {
 	for _, id := range slices.Backward(m.Interfaces()) {
 		h.prefer(lvDst, true, addrsOf(m.ifaces[id])...)
 	}
-	cfg := m.cfg
 	reach, domain := m.reach0()
 	return &Filter{
 		name:    "vpc",
@@ -325,7 +358,7 @@ func (m *Model) VPC() *Filter {
 		domain:  domain,
 		quiet:   m.exemptOn(lvSrc).Union(m.exemptOn(lvDst)).Union(All().Minus(domain)),
 		hints:   h,
-		eval:    func(p *flow.Packet) Check { return send(cfg, p) },
+		eval:    m.eval.send,
 	}
 }
 

@@ -113,3 +113,26 @@ func TestModelErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "no such ACL")
 	assert.True(t, m.Reach().IsEmpty(), "no interface, nothing delivered")
 }
+
+// cross runs p across an interface of a fresh VPC of cfg: the
+// evaluator, independent of the model's.
+func cross(cfg vpc.Config, iface string, dir flow.Direction, p *flow.Packet) Check {
+	c := Check{Packet: *p, Verdict: flow.Drop}
+	v, err := vpc.New(cfg)
+	if err != nil {
+		c.Why = err.Error()
+		return c
+	}
+	eni, err := v.ENI(iface)
+	if err != nil {
+		c.Why = err.Error()
+		return c
+	}
+	var path vpc.Path
+	if err := eni.Cross(p, dir, epoch, &path); err != nil {
+		c.Why = err.Error()
+		return c
+	}
+	c.Verdict, c.Why = path.Final.Verdict, path.Explain()
+	return c
+}
