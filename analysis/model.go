@@ -251,6 +251,13 @@ func (m *Model) exemptOn(level int) Space {
 	return addrSpace(level, ps)
 }
 
+// Unfiltered returns the packets to or from an address whose traffic no
+// filter sees (NOT-10): AWS's services (169.254.169.254 and the others of
+// [vpc.Config.Exemptions]), the subnets' reserved addresses, IPv6
+// link-local addresses. They come from no one on the internet, so a
+// property about the internet leaves them out.
+func (m *Model) Unfiltered() Space { return m.exemptOn(lvSrc).Union(m.exemptOn(lvDst)) }
+
 // ACL returns the filter of network ACL id's rules of direction dir.
 func (m *Model) ACL(id string, dir flow.Direction) (*Filter, error) {
 	a, ok := m.acls[id]
