@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -458,6 +459,69 @@ func TestWhyNotVPC(t *testing.T) {
 		assert.NotEqual(t, before.Verdict, after.Send(p).Verdict, "%s", w)
 		for _, e := range w.Alternatives {
 			assert.True(t, e.Flips, "%s", e)
+		}
+	})
+}
+
+// TestDiffGroups: the diff of two sets of groups, by sg.Reference.
+func TestDiffGroups(t *testing.T) {
+	g := grid()
+	rapid.Check(t, func(t *rapid.T) {
+		old := genGroups(t, 3, []string{"sg-peer"}, []string{"pl-office"})
+		new := slices.Clone(old)
+		i := rapid.IntRange(0, len(new)-1).Draw(t, "changed")
+		new[i].Ingress = append(slices.Clone(new[i].Ingress), genSGRule(t, "added", nil, nil))
+		if len(new[i].Egress) > 0 {
+			new[i].Egress = new[i].Egress[1:]
+		}
+		d, err := DiffGroups(old, new, testResolver)
+		require.NoError(t, err)
+		for _, c := range d.Changes {
+			assert.NotEqual(t, c.Old.Verdict, c.New.Verdict, "%s", c)
+		}
+		for _, dir := range []flow.Direction{flow.Ingress, flow.Egress} {
+			fo, err := Groups(old, testResolver, dir)
+			require.NoError(t, err)
+			fn, err := Groups(new, testResolver, dir)
+			require.NoError(t, err)
+			_, wider := fn.WiderThan(fo)
+			_, narrower := fo.WiderThan(fn)
+			assert.Equal(t, !wider && !narrower, fn.Equal(fo))
+			for k := range g {
+				_, before := sg.Reference(old, testResolver, &g[k], dir)
+				_, after := sg.Reference(new, testResolver, &g[k], dir)
+				in := slices.ContainsFunc(d.Changes, func(c Change) bool {
+					return strings.HasSuffix(c.Where, dir.String()) && c.Region.Space().Contains(g[k])
+				})
+				if in != (before != after) {
+					t.Fatalf("%s %s: %v before, %v after, in a change: %v", dir, g[k], before, after, in)
+				}
+			}
+			if c, ok := fn.WiderThan(fo); ok {
+				assert.Equal(t, flow.Allow, c.Verdict)
+				assert.Equal(t, flow.Drop, fo.Evaluate(c.Packet).Verdict)
+			}
+		}
+	})
+}
+
+// TestJSON: every answer marshals to JSON.
+func TestJSON(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := genConfig(t)
+		m, err := NewModel(cfg)
+		require.NoError(t, err)
+		id := m.Interfaces()[0]
+		x, err := m.Exposure(id, All())
+		require.NoError(t, err)
+		w, err := m.WhyNot(genVPCPacket(t, "p"))
+		if err != nil {
+			w = WhyNot{}
+		}
+		for _, v := range []any{x, m.Holes(), m.Shadowed(), m.Redundant(), DiffVPCs(m, m), w} {
+			b, err := json.Marshal(v)
+			require.NoError(t, err)
+			require.NotEmpty(t, b)
 		}
 	})
 }

@@ -37,7 +37,7 @@ type Filter struct {
 
 // Check is one packet's verdict by pfsim's evaluator, and its words.
 type Check struct {
-	Packet  flow.Packet  `json:"packet"`
+	Packet  flow.Packet  `json:"packet,omitzero"`
 	Verdict flow.Verdict `json:"verdict"`
 	// Why is the evaluator's explanation: nacl.Compiled.Explain,
 	// sg.Set.Explain, or vpc.Path.Explain.
@@ -89,6 +89,21 @@ func (f *Filter) Witness(within Space, v flow.Verdict) (Check, bool) {
 	}
 	return f.Evaluate(p), true
 }
+
+// WiderThan returns a packet f allows and g does not, with f's words, or
+// false when there is none: f is no wider than g (a change that opens
+// nothing new). Compare filters of the same kind, such as one interface
+// before and after a change.
+func (f *Filter) WiderThan(g *Filter) (Check, bool) {
+	p, ok := f.allowed.Minus(g.allowed).witness(f.hints)
+	if !ok {
+		return Check{}, false
+	}
+	return f.Evaluate(p), true
+}
+
+// Equal reports whether f and g allow exactly the same packets.
+func (f *Filter) Equal(g *Filter) bool { return f.allowed.Equal(g.allowed) }
 
 // epoch is the time of every evaluation: tables are fresh, so any fixed
 // time gives the same verdicts.
