@@ -59,7 +59,7 @@ var (
 	protoPrefs = []uint64{6, 17, 1, 58, 47, 50}
 	// clientPorts are the preferred ports of a client: inside the Linux
 	// and the Windows ranges both, then inside one of them.
-	clientPorts = []uint64{50000, 55000, 40000, 60000, 33000, 49152, 32768, 1024}
+	clientPorts = []uint64{50000, 55000, 40000, 60000, 33000, 49152, 32768, 30000, 1024}
 	sportPrefs  = []uint64{50000, 40000, 60000, 33000, 1024, 65535}
 	dportPrefs  = []uint64{443, 80, 22, 53, 8080, 3389, 1024, 50000, 33000}
 	typePrefs   = [2][]uint64{{8, 0, 3, 11}, {128, 129, 1, 2, 3}}
