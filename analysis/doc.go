@@ -34,8 +34,9 @@
 // direction, first match by rule number (NACL-14); [Groups] the union of
 // security groups' rules (SG-13, SG-14); [Model.Path] an interface's
 // crossing as [vpc.ENI.Cross] walks it, the subnet's ACL then the groups
-// inbound, the groups then the ACL outbound (MODEL-5, MODEL-6), with the
-// AWS services no filter sees let through (NOT-10); [Model.VPC] every
+// inbound, the groups then the ACL outbound (MODEL-5, MODEL-6), no ACL
+// for a peer in the same subnet (MODEL-3), the AWS services no filter
+// sees let through (NOT-10); [Model.VPC] every
 // packet with an interface at one end, as [vpc.VPC.Send] delivers it,
 // between interfaces of one subnet without an ACL (MODEL-3) and between
 // two subnets through both. [Filter.Witness] returns a packet of a space

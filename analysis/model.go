@@ -296,12 +296,12 @@ func (m *Model) ifaceHints(itf *vpc.Interface, dir flow.Direction) *hints {
 }
 
 // Path returns the filter of interface iface's crossing in direction dir,
-// as [vpc.ENI.Cross] walks it for traffic from or to outside its subnet:
-// inbound, the subnet's network ACL then the interface's security groups;
-// outbound, the groups then the ACL (MODEL-5, MODEL-6). Traffic whose peer
-// is an AWS service no filter sees is allowed (NOT-10). The filter judges
-// the packets addressed to the interface (ingress) or sent from it
-// (egress).
+// as [vpc.ENI.Cross] walks it: inbound, the subnet's network ACL then the
+// interface's security groups; outbound, the groups then the ACL
+// (MODEL-5, MODEL-6). When the other end is an interface of the same
+// subnet, no ACL is met (MODEL-3); traffic whose peer is an AWS service no
+// filter sees is allowed (NOT-10). The filter judges the packets addressed
+// to the interface (ingress) or sent from it (egress).
 func (m *Model) Path(iface string, dir flow.Direction) (*Filter, error) {
 	itf, err := m.iface(iface)
 	if err != nil {
@@ -312,7 +312,17 @@ func (m *Model) Path(iface string, dir flow.Direction) (*Filter, error) {
 	if dir == flow.Egress {
 		local, peer, side = SrcAddrs(addrsOf(itf)...), lvDst, "sent from"
 	}
-	filtered := m.aclSpace(m.aclOf(itf), dir).Intersect(m.groupSpace(itf, dir))
+	// A peer that is an interface of the same subnet (this one included)
+	// meets no ACL (MODEL-3).
+	var neighbours []netip.Prefix
+	for _, id := range m.Interfaces() {
+		if o := m.ifaces[id]; o.Subnet == itf.Subnet {
+			neighbours = append(neighbours, hosts(addrsOf(o))...)
+		}
+	}
+	near := addrSpace(peer, neighbours)
+	groups := m.groupSpace(itf, dir)
+	filtered := near.Intersect(groups).Union(groups.Intersect(m.aclSpace(m.aclOf(itf), dir)).Minus(near))
 	allowed := local.Intersect(m.exemptOn(peer).Union(filtered))
 	return &Filter{
 		name:    "interface " + iface + " " + dir.String(),

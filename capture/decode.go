@@ -352,7 +352,7 @@ func (d *Decoder) notIP(frame []byte) error {
 		case layers.LayerTypeDot1Q:
 			layer, et = "802.1q", int(d.vlan.Type)
 		case layers.LayerTypeLinuxSLL:
-			layer, et = "linux-sll", int(d.sll.etype)
+			layer, et = d.layerName(layers.LayerTypeLinuxSLL), int(d.sll.etype)
 		}
 	}
 	if et >= 0 {
@@ -370,7 +370,24 @@ func (d *Decoder) layerError(frame []byte, first gopacket.LayerType, err error) 
 			typ, data = last.NextLayerType(), last.LayerPayload()
 		}
 	}
-	return &DecodeError{Len: len(frame), Layer: layerName(typ), Err: describeLayerError(typ, data, err)}
+	return &DecodeError{Len: len(frame), Layer: d.layerName(typ), Err: d.describeLayerError(typ, data, err)}
+}
+
+// layerName is the package's layerName, with SLL2 named as such.
+func (d *Decoder) layerName(t gopacket.LayerType) string {
+	if t == layers.LayerTypeLinuxSLL && d.sll.v2 {
+		return "linux-sll2"
+	}
+	return layerName(t)
+}
+
+// describeLayerError is the package's describeLayerError, with the length
+// of an SLL2 header.
+func (d *Decoder) describeLayerError(t gopacket.LayerType, data []byte, err error) error {
+	if t == layers.LayerTypeLinuxSLL && d.sll.v2 && len(data) < 20 {
+		return fmt.Errorf("truncated header (%d of 20 bytes)", len(data))
+	}
+	return describeLayerError(t, data, err)
 }
 
 // layer returns the decoding layer of type t.
@@ -608,22 +625,40 @@ func (l *ip6ExtLayer) CanDecode() gopacket.LayerClass    { return ip6ExtClass }
 func (l *ip6ExtLayer) NextLayerType() gopacket.LayerType { return transportType(l.next, true) }
 func (l *ip6ExtLayer) LayerPayload() []byte              { return l.payload }
 
-// sllLayer reads a Linux cooked-capture header (16 bytes: packet type,
-// address type, address length, 8 address bytes, protocol). It stands in
-// for gopacket's LinuxSLL, which slices the address by its length field
-// unchecked and panics on a length over the 8 bytes the header holds.
+// sllLayer reads a Linux cooked-capture header. Version 1 (SLL, link
+// type 113) has 16 bytes: packet type, address type, address length, 8
+// address bytes, protocol. Version 2 (SLL2, link type 276, what tcpdump
+// -i any writes since libpcap 1.10) has 20: protocol, reserved, interface
+// index, address type, packet type, address length, 8 address bytes. It
+// stands in for gopacket's LinuxSLL, which slices the address by its
+// length field unchecked and panics on a length over the 8 bytes the
+// header holds; gopacket has no SLL2 layer.
 type sllLayer struct {
+	v2      bool // the header is SLL2's; set once, by NewLinkDecoder
 	etype   layers.EthernetType
 	payload []byte
 }
 
+// size returns the length of the header.
+func (l *sllLayer) size() int {
+	if l.v2 {
+		return 20
+	}
+	return 16
+}
+
 func (l *sllLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
-	if len(data) < 16 {
+	n := l.size()
+	if len(data) < n {
 		df.SetTruncated()
 		return errTruncated
 	}
-	l.etype = layers.EthernetType(uint16(data[14])<<8 | uint16(data[15]))
-	l.payload = data[16:]
+	at := 14 // the protocol field
+	if l.v2 {
+		at = 0
+	}
+	l.etype = layers.EthernetType(uint16(data[at])<<8 | uint16(data[at+1]))
+	l.payload = data[n:]
 	return nil
 }
 

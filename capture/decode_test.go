@@ -288,3 +288,40 @@ func TestDecodeNoAlias(t *testing.T) {
 
 // The decode benchmarks (pfsim against a bare gopacket parser on the
 // same frame) live with the other fixed-name ones in package bench.
+
+func sll2Decoder() *Decoder {
+	d, err := NewLinkDecoder(LinkLinuxSLL2)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// TestDecodeSLL2: the Linux cooked capture v2 header (20 bytes, protocol
+// first) is read by the decoder NewLinkDecoder gives for link type 276,
+// and its errors name it.
+func TestDecodeSLL2(t *testing.T) {
+	ping := unhex(t, framePing)[14:]
+	hdr := []byte{0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0}
+	arp := append([]byte{0x08, 0x06}, hdr[2:]...)
+	tests := []struct {
+		name  string
+		frame []byte
+		want  string
+	}{
+		{"ipv4", append(append([]byte(nil), hdr...), ping...), "icmp 203.0.113.12 > 172.31.16.139 echo-request id 1 len 84"},
+		{"cut", hdr[:12], "frame 12 bytes: linux-sll2: truncated header (12 of 20 bytes)"},
+		{"arp", append(arp, 0, 1, 8, 0), "frame 24 bytes: linux-sll2: not an IP packet: ethernet type 0x0806 (ARP)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p flow.Packet
+			err := sll2Decoder().Decode(tt.frame, &p)
+			if err != nil {
+				assert.Equal(t, tt.want, err.Error())
+				return
+			}
+			assert.Equal(t, tt.want, p.String())
+		})
+	}
+}

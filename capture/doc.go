@@ -1,5 +1,5 @@
 // Package capture turns captured frames into the packets pfsim's filters
-// judge.
+// judge. pfsim's reference is at https://github.com/pfsim/pfsim/blob/main/docs/README.md.
 //
 // # Frames and packets
 //
@@ -15,17 +15,17 @@
 //
 // # Link types
 //
-// What a frame starts with depends on where it was captured; a pcap file
-// says so with its link type. [NewDecoder] takes the first layer as a
-// gopacket layer type:
+// What a frame starts with depends on where it was captured; a capture
+// file says so with its link type. [NewLinkDecoder] takes the link type a
+// file gives, [NewDecoder] a gopacket layer type:
 //
-//	layers.LayerTypeEthernet   Ethernet (link type 1), 802.1Q and QinQ tags
-//	layers.LayerTypeLinuxSLL   Linux cooked capture (113, tcpdump -i any)
-//	layers.LayerTypeIPv4       raw IPv4, no link layer
-//	layers.LayerTypeIPv6       raw IPv6, no link layer
-//
-// [NewRawIPDecoder] reads raw IP of either version, as pcap link types 12
-// and 101 and a TUN device deliver it.
+//	link type  layer                       frames
+//	1          layers.LayerTypeEthernet    Ethernet, 802.1Q and QinQ tags
+//	113        layers.LayerTypeLinuxSLL    Linux cooked capture (tcpdump -i any, libpcap < 1.10)
+//	276        (NewLinkDecoder only)       Linux cooked capture v2 (tcpdump -i any)
+//	12, 101    (NewRawIPDecoder)           raw IP of either version, as a TUN device gives it
+//	228        layers.LayerTypeIPv4        raw IPv4
+//	229        layers.LayerTypeIPv6        raw IPv6
 //
 // # What is read and what is ignored
 //
@@ -56,8 +56,35 @@
 //
 // # Capture files
 //
-// This version decodes frames one at a time, from wherever they come. A
-// later version adds replay of pcap and pcapng files beside the Decoder,
-// read with gopacket's pure-Go pcapgo package (no cgo, no libpcap), with
-// the file's link type choosing the Decoder.
+// A [Reader] reads a pcap or pcapng file (gzip-compressed or not: the
+// content tells) packet by packet with gopacket's pure-Go pcapgo package
+// (no cgo, no libpcap), and decodes each frame with the Decoder its link
+// type calls for; a pcapng file may mix interfaces of several link types.
+// The capture's own timestamps are the clock: [Reader.Next] returns each
+// packet's, to be passed on as the simulated time.
+//
+//	f, _ := os.Open("web.pcap")
+//	rd, err := capture.NewReader(f, "web.pcap")
+//	for {
+//		ts, err := rd.Next(&p)
+//		...	// io.EOF at the end; a *DecodeError inside is one bad frame
+//	}
+//
+// A Reader streams: it holds one packet's bytes at a time, so reading a
+// capture of a million packets takes no more memory than reading ten,
+// and once warm it allocates nothing per packet.
+//
+// Errors name the file and the packet, counted from 1 as tcpdump and
+// Wireshark number them:
+//
+//	web.pcap: packet 7: frame 60 bytes: ethernet: not an IP packet: ethernet type 0x0806 (ARP)
+//	web.pcap: packet 912: pcap: file ends inside the packet (the capture was cut short)
+//
+// A bad frame is skipped and reading goes on; a bad file ends the
+// capture. pcapgo trusts the lengths a pcapng file gives, and can panic
+// or try to allocate gigabytes on a malformed one; the Reader checks each
+// block's framing before pcapgo sees it, and refuses such a block with an
+// error that names it:
+//
+//	bad.pcapng: packet 3: pcapng block 5 (enhanced packet): captured length 9000 exceeds the 76 bytes the block holds
 package capture

@@ -4,6 +4,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/google/gopacket/layers"
 
@@ -62,4 +64,39 @@ func ExampleDecoder_Decode() {
 	// 0 tcp 198.51.100.7:49152 > 10.0.1.10:80 [S] len 40
 	// 1 skipped: frame 42 bytes: ethernet: not an IP packet: ethernet type 0x0806 (ARP)
 	// 2 error: frame 58 bytes: udp: truncated header (4 of 8 bytes)
+}
+
+// Reading a capture file packet by packet, with its own timestamps.
+func ExampleReader() {
+	f, err := os.Open("testdata/tcp-handshake-nano.pcap")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	rd, err := capture.NewReader(f, "tcp-handshake-nano.pcap")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(rd.Format(), rd.LinkType())
+	var p flow.Packet
+	for {
+		ts, err := rd.Next(&p)
+		var bad *capture.DecodeError
+		switch {
+		case err == io.EOF:
+			return
+		case errors.As(err, &bad):
+			fmt.Println("skipped:", err) // one frame; go on
+			continue
+		case err != nil:
+			fmt.Println(err) // the file; stop
+			return
+		}
+		fmt.Println(ts.Format("15:04:05.000000000"), p)
+	}
+	// Output:
+	// pcap 113 (LINUX_SLL)
+	// 17:16:09.924505488 tcp 131.155.215.69:46656 > 137.116.81.94:80 [S] len 60
+	// 17:16:10.052027262 tcp 137.116.81.94:80 > 131.155.215.69:46656 [S.] len 60
+	// 17:16:10.052115157 tcp 131.155.215.69:46656 > 137.116.81.94:80 [.] len 52
 }

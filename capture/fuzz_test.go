@@ -1,8 +1,13 @@
 package capture
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,6 +34,7 @@ func FuzzDecode(f *testing.F) {
 		NewDecoder(layers.LayerTypeIPv4),
 		NewDecoder(layers.LayerTypeIPv6),
 		NewRawIPDecoder(),
+		sll2Decoder(),
 	}
 	// The parser alone: what the fast path of Ethernet frames must agree with.
 	slow := NewDecoder(layers.LayerTypeEthernet)
@@ -86,4 +92,71 @@ func checkDecoded(t testing.TB, p *flow.Packet) {
 			t.Fatalf("%v does not round-trip: %v, %v", p, q, err)
 		}
 	}
+}
+
+// FuzzReader: no capture file, however malformed, makes the Reader panic
+// or read without end; every error is an *Error naming the file, a
+// frame's error lets reading go on, a file's error ends it; every packet
+// decoded keeps Packet's invariants. The seeds are the published and
+// generated captures in testdata, whole, cut and gzipped.
+func FuzzReader(f *testing.F) {
+	files, err := filepath.Glob("testdata/*.pcap*")
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed captures: %v", err)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+		f.Add(data[:len(data)*2/3])
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		_, _ = zw.Write(data)
+		_ = zw.Close()
+		f.Add(z.Bytes())
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rd, err := NewReader(bytes.NewReader(data), "fuzz.pcap")
+		if err != nil {
+			var ce *Error
+			if !errors.As(err, &ce) || ce.File != "fuzz.pcap" || ce.Packet != 0 {
+				t.Fatalf("open: %v: not an *Error at the file's header", err)
+			}
+			return
+		}
+		var p flow.Packet
+		// Every packet takes at least 16 bytes of the file (a pcap record
+		// header, a pcapng block), gzip's ratio is bounded: a reader that
+		// goes on longer is stuck.
+		limit := 1032*len(data) + 10
+		for i := 0; ; i++ {
+			if i > limit {
+				t.Fatalf("no end after %d packets", i)
+			}
+			_, err := rd.Next(&p)
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				var ce *Error
+				if !errors.As(err, &ce) || ce.File != "fuzz.pcap" || ce.Packet != rd.Packets() && ce.Packet != rd.Packets()+1 {
+					t.Fatalf("%v: not an *Error naming the file and packet %d", err, rd.Packets())
+				}
+				var de *DecodeError
+				if errors.As(err, &de) {
+					if p != (flow.Packet{}) {
+						t.Fatalf("failed packet left %v", p)
+					}
+					continue
+				}
+				if _, again := rd.Next(&p); again != err {
+					t.Fatalf("the error that ended the capture changed: %v, then %v", err, again)
+				}
+				return
+			}
+			checkDecoded(t, &p)
+		}
+	})
 }

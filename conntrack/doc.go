@@ -1,7 +1,8 @@
 // Package conntrack is the connection-tracking table behind an AWS
 // security group: the memory that makes security groups stateful. Section
 // and rule ids (SG-n, CT-n, TRACE-x) name the AWS behaviours pfsim
-// reproduces; the tests that prove each one carry its id.
+// reproduces; the tests that prove each one carry its id. They are defined,
+// with their sources, in https://github.com/pfsim/pfsim/blob/main/docs/aws-semantics.md#4-connection-tracking.
 //
 // # Why a security group keeps state
 //

@@ -116,3 +116,14 @@ func ExampleTable_Sweep() {
 	// exceeded: 1 available: 0
 	// swept: 2 available: 2
 }
+
+// A table holds times from 1900 to 2200; the zero time.Time, a time
+// never set, is refused, and so are Send and Connect of package vpc at
+// such a time.
+func ExampleCheckTime() {
+	fmt.Println(conntrack.CheckTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	fmt.Println(conntrack.CheckTime(time.Time{}))
+	// Output:
+	// <nil>
+	// time 0001-01-01T00:00:00Z (the zero time.Time: a time was not set): outside the times a connection table holds (1900-01-01 to 2200-01-01 UTC)
+}

@@ -16,8 +16,10 @@ import (
 // entry whether it goes the original or the reply way (CT-7).
 //
 // Time is the caller's: every method that can see an entry expire takes
-// now. An entry whose last packet was seen at least its idle timeout ago
-// is gone (CT-17: a packet at exactly last+timeout finds nothing). Expired
+// now, which must lie between [MinTime] and [MaxTime] ([CheckTime]); the
+// table refuses other times, the zero time.Time among them. An entry
+// whose last packet was seen at least its idle timeout ago is gone
+// (CT-17: a packet at exactly last+timeout finds nothing). Expired
 // entries are removed lazily: when a lookup meets them, a few at a time by
 // [Table.Create], and by [Table.Sweep].
 //
@@ -136,9 +138,13 @@ const (
 	CannotStart
 	// Full: the table is at capacity; the packet must be dropped (CT-20).
 	Full
+	// BadTime: now is outside [MinTime]..[MaxTime] ([CheckTime] says
+	// why); nothing was looked at or stored.
+	BadTime
 )
 
-// String returns "created", "existing", "cannot-start" or "full".
+// String returns "created", "existing", "cannot-start", "full" or
+// "bad-time".
 func (s Status) String() string {
 	switch s {
 	case Created:
@@ -149,6 +155,8 @@ func (s Status) String() string {
 		return "cannot-start"
 	case Full:
 		return "full"
+	case BadTime:
+		return "bad-time"
 	}
 	return "none"
 }
@@ -182,6 +190,9 @@ func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
 // Result. It does not allocate.
 func (t *Table) LookupInto(p *flow.Packet, now time.Time, r *Result) bool {
 	*r = Result{}
+	if !validTime(now) {
+		return false // refused: see CheckTime
+	}
 	var ck flow.Key
 	same, s, tag := t.locate(p, &ck)
 	n := now.UnixNano()
@@ -292,6 +303,9 @@ const createSweep = 4
 // With a warm table (room in the shard under its load limit) Create does
 // not allocate.
 func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
+	if !validTime(now) {
+		return Result{}, BadTime
+	}
 	st := startState(p)
 	var ck flow.Key
 	same, s, tag := t.locate(p, &ck)
@@ -430,6 +444,9 @@ type Conn struct {
 // Conns returns the live connections at now, in no particular order. It
 // allocates; it is meant for tools and tests, not the packet path.
 func (t *Table) Conns(now time.Time) []Conn {
+	if !validTime(now) {
+		return nil
+	}
 	n := now.UnixNano()
 	var out []Conn
 	for i := range t.shards {

@@ -3,7 +3,8 @@
 // a packet goes, what a filter decided and why, and how filters are chained.
 // It imports nothing else of pfsim and nothing outside the standard
 // library; the network ACL, security-group and connection-tracking
-// packages all speak its types.
+// packages all speak its types. pfsim's reference, the scenario format and
+// the AWS semantics with their rule IDs, is at https://github.com/pfsim/pfsim/blob/main/docs/README.md.
 //
 // # Packets
 //

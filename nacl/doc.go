@@ -1,5 +1,7 @@
 // Package nacl simulates AWS VPC network ACLs: the stateless, numbered
 // allow/deny rules that filter traffic where it crosses a subnet's edge.
+// The rule IDs cited below are defined, with their sources, in
+// https://github.com/pfsim/pfsim/blob/main/docs/aws-semantics.md#2-network-acls.
 //
 // # What a network ACL is
 //

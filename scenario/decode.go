@@ -105,14 +105,14 @@ func (d *decoder) readYAML(data []byte) *yaml.Node {
 			d.failAt(Pos{File: d.file, Line: 1, Col: 1}, "", "the file is empty: a scenario needs at least a name")
 			return nil
 		}
-		d.syntax(err)
+		d.syntax(data, err)
 		return nil
 	}
 	var extra yaml.Node
 	switch err := decodeNode(dec, &extra); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		d.syntax(err)
+		d.syntax(data, err)
 	default:
 		if len(extra.Content) > 0 && !isNull(extra.Content[0]) {
 			d.failAt(d.pos(&extra), "", "a second YAML document: a scenario file holds exactly one")
@@ -136,17 +136,49 @@ func decodeNode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 	return dec.Decode(n)
 }
 
-// syntax records a YAML syntax error at its line.
-func (d *decoder) syntax(err error) {
+// syntax records a syntax error at the token that is wrong: for a JSON
+// document, as encoding/json finds it; otherwise where a prefix of the
+// document starts to fail with the same YAML error (see syntax.go), or,
+// failing that, at the line the YAML library names.
+func (d *decoder) syntax(data []byte, err error) {
+	if looksJSON(data) {
+		if line, col, msg, ok := jsonSyntax(data); ok {
+			d.failAt(Pos{File: d.file, Line: line, Col: col}, "", "JSON syntax: "+msg)
+			return
+		}
+	}
 	msg := err.Error()
 	p := Pos{File: d.file}
+	if line, col, ok := syntaxPos(data, msg); ok {
+		p.Line, p.Col = line, col
+	}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
+		if p.Line == 0 {
+			p.Line, _ = strconv.Atoi(m[1])
+		}
 		msg = m[2]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
+	msg += syntaxHint(msg)
+	if p.Line == 0 {
+		p.Line, p.Col = 1, 1
+	}
 	d.failAt(p, "", "YAML syntax: "+msg)
+}
+
+// syntaxHint returns a hint for the YAML errors that usually come from
+// one mistake, or "".
+func syntaxHint(msg string) string {
+	switch msg {
+	case "did not find expected '-' indicator", "did not find expected key":
+		return " (is this line indented like the fields or list items beside it?)"
+	case "mapping values are not allowed in this context":
+		return " (a second ': ' on one line: quote a value that holds one, or indent a nested mapping on its own line)"
+	case "found character that cannot start any token":
+		return " (YAML indents with spaces, never tabs; quote a value that starts with @ or `)"
+	}
+	return ""
 }
 
 // obj is a YAML mapping being decoded: its fields by name, and how to name
@@ -231,7 +263,13 @@ func (o *obj) collect(n *yaml.Node, known []string, explicit bool, depth int) {
 			continue
 		}
 		if !slices.Contains(known, name) {
-			d.failAt(d.pos(k), o.field(name), prefix(o.ctx)+"unknown field "+strconv.Quote(name)+suggest(name, known, true))
+			hint := suggest(name, known, true)
+			if name == "subnet_ids" && strings.HasPrefix(o.ctx, "nacl") {
+				// aws_network_acl's subnet_ids: here the link is the subnet's.
+				hint = ": a scenario links an ACL to its subnets the other way, in each subnet's network_acl field " +
+					"(subnets: [{id: subnet-a, cidr_block: 10.0.1.0/24, network_acl: THIS-ACL}])"
+			}
+			d.failAt(d.pos(k), o.field(name), prefix(o.ctx)+"unknown field "+strconv.Quote(name)+hint)
 			if best := closest(name, known); best != "" {
 				if o.suggested == nil {
 					o.suggested = map[string]bool{}
@@ -389,7 +427,11 @@ func (o *obj) list(key string) ([]*yaml.Node, bool) {
 		return nil, false
 	}
 	if n.Kind != yaml.SequenceNode {
-		o.fail(key, n, "want a list, not "+describe(n))
+		msg := "want a list, not " + describe(n)
+		if n.Kind == yaml.ScalarNode && !isNull(n) {
+			msg += ": write [" + n.Value + "]"
+		}
+		o.fail(key, n, msg)
 		return nil, false
 	}
 	out := make([]*yaml.Node, len(n.Content))

@@ -32,6 +32,9 @@
 //	    connect: tcp 198.51.100.7 > 10.0.1.10:443
 //	    expect: connected
 //
+// The format is described field by field, with the AWS and Terraform
+// fields each one mirrors, in https://github.com/pfsim/pfsim/blob/main/docs/scenario-format.md.
+//
 // [Parse] (or [Load]) turns such a file into a [File]: typed values of
 // the flow, nacl, sg and vpc packages, each with its position in the
 // file. It validates everything before returning, so that a runner executes the
@@ -130,13 +133,21 @@
 //   - A subnet's blocks may change (AWS cannot do that; a simulation may),
 //     provided the interfaces in it still fit.
 //   - Nothing can be deleted. An id may appear once per kind in a change.
+//   - A change entry that replaces a group or an ACL and leaves out a
+//     direction that had rules (only egress given) removes that
+//     direction's rules, with a warning; `ingress: []` removes them
+//     without one. [Change.Diffs] lists the rules each replacement added
+//     and removed, and a run's explanation of the change shows them.
 //   - A change's references resolve against the VPC after the change: to
 //     what the change declares or to what existed before. A change that
 //     changes nothing (`change: {}`, or `change:` alone) is a warning.
 //
 // Steps:
-//   - `at` is required, at least 0, and never less than the previous
-//     step's (equal is fine).
+//   - `at` is required, at least 0, at most [MaxAt] (876000h, 100 years
+//     of 365 days), and never less than the previous step's (equal is
+//     fine).
+//   - Steps are named "step N", N from 1, in messages (as pfsim's
+//     commands name them); field paths index them from 0 (steps[0]).
 //   - A packet or connect must have an address of an interface at one end
 //     at least, as the interfaces are at that step, and must not go from
 //     an interface to itself (to another of its own addresses included).
@@ -163,7 +174,20 @@
 //   - [Error.Field] is the path of the field from the root, such as
 //     network_acls[0].ingress[2].rule_no; messages name objects by id and
 //     list entries by index from 0 (ingress[2]), NACL rules by rule_no.
-//   - Errors are sorted by position; a YAML syntax error has a line but no
-//     column. Parsing stops after 200 errors, and when YAML aliases expand
-//     the document far beyond its size (100,000 nodes plus 4 per byte).
+//   - Errors are sorted by position. A syntax error is reported at the
+//     token that is wrong: for a JSON document (one that starts with { or
+//     [) where encoding/json finds it; for YAML where a prefix of the
+//     document starts to fail with the parser's error, since the YAML
+//     library names only the line where the enclosing block starts.
+//   - One mistake, one error: a value of the wrong kind is reported, not
+//     also what its absence would cause (a peer that is not a list is not
+//     also "no peer"; a misspelt required field is not also missing).
+//     Parsing stops after 200 errors, and when YAML aliases expand the
+//     document far beyond its size (100,000 nodes plus 4 per byte).
+//
+// Warnings, besides those of AWS's quotas and host bits:
+//   - a network ACL that no subnet uses, or a security group that no
+//     interface carries, at the start or after any change: its rules
+//     never apply;
+//   - a change that removes rules by leaving out a direction (above).
 package scenario

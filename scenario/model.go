@@ -239,7 +239,28 @@ type Change struct {
 	// Interfaces hold the changed or added interfaces, complete; an
 	// interface keeps its connection table whatever changes.
 	Interfaces []Interface
+	// Diffs says, for each security group and network ACL the change
+	// replaced, which rules it added and which it removed, in the order
+	// of SecurityGroups, then NetworkACLs; an object the change adds has
+	// none.
+	Diffs []RuleDiff
 }
+
+// RuleDiff is what a change did to the rules of a security group or a
+// network ACL it replaced. A rule is the same when its text is (for a
+// NACL rule, its number included); a rule moved from one place in the
+// list to another is neither added nor removed.
+type RuleDiff struct {
+	// Kind is "security group" or "network ACL"; ID names the object.
+	Kind, ID string
+	// Added and Removed hold the rules as the words of an explanation
+	// print them, each after its direction: "ingress 110 allow tcp
+	// 1024-65535 0.0.0.0/0", "egress tcp 443 to 0.0.0.0/0".
+	Added, Removed []string
+}
+
+// Empty reports whether the change left the rules as they were.
+func (d *RuleDiff) Empty() bool { return len(d.Added)+len(d.Removed) == 0 }
 
 // Outcome is how a connect ends: the VPC model's outcome, with the zero
 // value OutcomeNone meaning "not checked" in an [Expect].

@@ -94,5 +94,6 @@ func (d *decoder) document(root *yaml.Node) *File {
 	f.Subnets = top.Subnets
 	f.Interfaces = top.Interfaces
 	f.Steps = d.steps(o, st)
+	d.warnUnused(st)
 	return f
 }

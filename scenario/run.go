@@ -80,6 +80,11 @@ func (r *Result) Explain() string {
 type Report struct {
 	File    *File
 	Results []Result
+	// VPC is the simulation as the last step left it: its configuration
+	// after every change, its tables after every packet. It answers
+	// further questions ([vpc.VPC.Send], [vpc.VPC.Connect]) at times no
+	// earlier than the last step's.
+	VPC *vpc.VPC
 }
 
 // Failed returns the number of steps whose expectation did not hold or
@@ -105,7 +110,7 @@ func RunWith(f *File, o Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	rep := &Report{File: f, Results: make([]Result, len(f.Steps))}
+	rep := &Report{File: f, Results: make([]Result, len(f.Steps)), VPC: v}
 	for i := range f.Steps {
 		st := &f.Steps[i]
 		res := &rep.Results[i]
@@ -249,13 +254,38 @@ func explainAttempt(a *vpc.Attempt) string {
 	return b.String()
 }
 
+// describeChange says what a change did, one line per object; a replaced
+// group or ACL lists the rules added (+) and removed (-) on lines of
+// their own.
 func describeChange(c *Change) string {
+	diffs := map[string]*RuleDiff{}
+	for i := range c.Diffs {
+		diffs[c.Diffs[i].Kind+" "+c.Diffs[i].ID] = &c.Diffs[i]
+	}
 	var parts []string
+	replaced := func(kind, id, effect string) {
+		d := diffs[kind+" "+id]
+		if d == nil {
+			parts = append(parts, kind+" "+id+" added")
+			return
+		}
+		line := kind + " " + id + " replaced (" + effect + ")"
+		if d.Empty() {
+			line += ": its rules are unchanged"
+		}
+		for _, r := range d.Added {
+			line += "\n  + " + r
+		}
+		for _, r := range d.Removed {
+			line += "\n  - " + r
+		}
+		parts = append(parts, line)
+	}
 	for _, g := range c.SecurityGroups {
-		parts = append(parts, "security group "+g.Group.ID+" replaced (tracked connections survive, untracked flows meet the new rules)")
+		replaced("security group", g.Group.ID, "tracked connections survive, untracked flows meet the new rules")
 	}
 	for _, a := range c.NetworkACLs {
-		parts = append(parts, "network ACL "+a.ACL.ID+" replaced (applies to the next packet)")
+		replaced("network ACL", a.ACL.ID, "applies to the next packet")
 	}
 	for _, s := range c.Subnets {
 		parts = append(parts, "subnet "+s.ID+" now uses network ACL "+s.ACL)
@@ -269,5 +299,5 @@ func describeChange(c *Change) string {
 	if len(parts) == 0 {
 		return "no change"
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, "\n")
 }

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -209,7 +210,16 @@ func locate(t *testing.T, doc, mark string) string {
 
 var errCases = []errCase{
 	// The document as a whole.
-	{name: "yaml syntax", doc: "name: t\nsteps: [\n", pos: "2", msg: []string{"YAML syntax"}},
+	// Syntax errors at the token that is wrong, not where its block starts.
+	{name: "yaml syntax", doc: "name: t\nsteps: [\n", at: "[", msg: []string{"YAML syntax", "expected node content"}},
+	{name: "yaml indentation", doc: "name: t\nsecurity_groups:\n  - id: sg\n   ingress: []\n", at: "ingress", msg: []string{"YAML syntax", "'-' indicator", "indented"}},
+	{name: "yaml indentation deep", doc: "name: t\nsecurity_groups:\n  - id: sg\n    ingress:\n      - protocol: tcp\n        from_port: 80\n       to_port: 80\n", at: "to_port", msg: []string{"YAML syntax"}},
+	{name: "yaml second colon", doc: "name: t\ndescription: a: b\n", at: ": b", msg: []string{"YAML syntax", "mapping values", "quote"}},
+	{name: "yaml tab", doc: "name: t\nsteps:\n\t- at: 1s\n", pos: "3:1", msg: []string{"YAML syntax", "tabs"}},
+	{name: "yaml unknown anchor", doc: "name: t\nsubnets: [*nope]\n", at: "*nope", msg: []string{"YAML syntax", "unknown anchor"}},
+	{name: "json syntax", doc: "{\"name\": \"t\",\n \"steps\": [\n  {\"at\": \"1s\"}\n  {\"at\": \"2s\"}]}\n", at: "{\"at\": \"2s", msg: []string{"JSON syntax", "after array element"}},
+	{name: "json unexpected end", doc: "{\"name\": \"t\",\n \"steps\": [\n", at: "[\n", msg: []string{"JSON syntax", "unexpected EOF"}},
+	{name: "json trailing value", doc: "{\"name\": \"t\"} {\"a\": 1}\n", at: "{\"a", msg: []string{"second"}},
 	{name: "empty file", doc: "", pos: "1:1", msg: []string{"empty"}},
 	{name: "comments only", doc: "# nothing\n", pos: "1:1", msg: []string{"empty"}},
 	{name: "two documents", doc: "name: t\n---\nname: u\n", pos: "2:1", msg: []string{"second YAML document"}},
@@ -231,6 +241,12 @@ var errCases = []errCase{
 	{name: "group id with a space", doc: "name: t\nsecurity_groups:\n  - id: sg web\n", at: "sg web", msg: []string{`id "sg web"`, "spaces"}},
 	{name: "group id twice", doc: "name: t\nsecurity_groups:\n  - id: sg-x\n  - id: sg-x\n", pos: "4:9", msg: []string{"security group sg-x", "declared twice", "first at 3:5"}},
 	{name: "group unknown field", doc: "name: t\nsecurity_groups:\n  - {id: sg-x, ingres: []}\n", at: "ingres", msg: []string{`unknown field "ingres"`, "did you mean ingress?"}},
+	// One error per mistake: a peer that is not a list is that error, not also "no peer".
+	{name: "rule cidr_blocks not a list", doc: sgRule("{protocol: tcp, from_port: 80, to_port: 80, cidr_blocks: 0.0.0.0/0}"), at: "0.0.0.0/0", msg: []string{"cidr_blocks 0.0.0.0/0", "want a list", "write [0.0.0.0/0]"}},
+	{name: "rule security_groups not a list", doc: sgRule("{protocol: tcp, from_port: 80, to_port: 80, security_groups: sg-x}"), at: "sg-x}", msg: []string{"security_groups sg-x", "want a list"}},
+	{name: "acl subnet_ids from Terraform", doc: "name: t\nnetwork_acls:\n  - {id: acl-x, subnet_ids: [s]}\n", at: "subnet_ids", msg: []string{`unknown field "subnet_ids"`, "network_acl field"}},
+	{name: "at beyond 100 years", doc: withSteps("  - at: 876001h", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]"), at: "876001h", msg: []string{"step 1:", "at 876001h", "876000h", "100 years"}},
+	{name: "at beyond a duration", doc: withSteps("  - at: 2562048h", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]"), at: "2562048h", msg: []string{"at 2562048h", "Go duration"}},
 	{name: "rule unknown field", doc: sgRule("{protocol: tcp, from_port: 1, to_port: 2, cidr_block: [0.0.0.0/0]}"), at: "cidr_block", msg: []string{"security group sg-x ingress[0]", `"cidr_block"`, "did you mean cidr_blocks?"}},
 	{name: "rule protocol missing", doc: sgRule("{from_port: 1, to_port: 2, cidr_blocks: [0.0.0.0/0]}"), at: "{from", msg: []string{"ingress[0]", "protocol: required"}, field: "security_groups[0].ingress[0].protocol"},
 	{name: "rule protocol unknown", doc: sgRule("{protocol: tcpp, from_port: 1, to_port: 2, cidr_blocks: [0.0.0.0/0]}"), at: "tcpp", msg: []string{"protocol tcpp", "unknown protocol"}},
@@ -322,15 +338,15 @@ var errCases = []errCase{
 	{name: "connection_tracking typo", doc: iface(`{id: eni-b, subnet: subnet-a, private_ips: [10.0.1.11], security_groups: [sg-web], connection_tracking: {udp_stream: 60}}`), at: "udp_stream", msg: []string{`"udp_stream"`, "did you mean udp_stream_timeout?"}},
 
 	// Steps.
-	{name: "at missing", doc: withSteps("  - packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]"), at: "packet", msg: []string{"steps[0]", "at: required"}, field: "steps[0].at"},
+	{name: "at missing", doc: withSteps("  - packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]"), at: "packet", msg: []string{"step 1:", "at: required"}, field: "steps[0].at"},
 	{name: "at without unit", doc: withSteps("  - at: 5", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]"), at: "at: ^5", msg: []string{"at 5", "5s"}},
 	{name: "at not a duration", doc: withSteps("  - at: soon", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]"), at: "soon", msg: []string{"at soon", "Go duration"}},
 	{name: "at negative", doc: withSteps("  - at: -1s", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]"), at: "-1s", msg: []string{"at -1s", "negative"}},
-	{name: "at goes back", doc: withSteps("  - at: 2s", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]", "  - at: 1.5s", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]"), at: "1.5s", msg: []string{"steps[1]", "at 1.5s", "back in time", "2s"}},
-	{name: "no action", doc: withSteps("  - at: 1s", "    expect: allow"), at: "at: 1s", msg: []string{"steps[0]", "no action"}},
+	{name: "at goes back", doc: withSteps("  - at: 2s", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]", "  - at: 1.5s", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]"), at: "1.5s", msg: []string{"step 2 (at 1.5s)", "at 1.5s", "back in time", "2s"}},
+	{name: "no action", doc: withSteps("  - at: 1s", "    expect: allow"), at: "at: 1s", msg: []string{"step 1 (at 1s)", "no action"}},
 	{name: "two actions", doc: withSteps("  - at: 1s", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]", "    connect: tcp 1.2.3.4 > 10.0.1.10:80"), at: "connect", msg: []string{"connect", "exactly one", "packet"}},
 	{name: "step typo", doc: withSteps("  - at: 1s", "    packet: tcp 1.2.3.4:1 > 10.0.1.10:80 [S]", "    expected: allow"), at: "expected", msg: []string{`unknown field "expected"`, "did you mean expect?"}},
-	{name: "packet without text", doc: withSteps("  - at: 1s", "    packet:"), at: "packet:", msg: []string{"steps[0] (at 1s): packet: no packet text"}},
+	{name: "packet without text", doc: withSteps("  - at: 1s", "    packet:"), at: "packet:", msg: []string{"step 1 (at 1s): packet: no packet text"}},
 	{name: "packet syntax", doc: withSteps("  - at: 1s", "    packet: tcp 1.2.3.4:x > 10.0.1.10:80 [S]"), at: "1.2.3.4:x", msg: []string{"packet", `"1.2.3.4:x"`, "port"}, field: "steps[0].packet"},
 	{name: "packet syntax, quoted", doc: withSteps("  - at: 1s", `    packet: "tcp 1.2.3.4:1 > 10.0.1.10:80 [Q]"`), at: "[Q]", msg: []string{"packet", "[Q]"}},
 	{name: "packet outside the VPC", doc: withSteps("  - at: 1s", "    packet: tcp 1.2.3.4:1 > 5.6.7.8:80 [S]"), at: "tcp 1.2.3.4:1 > 5", msg: []string{"neither 1.2.3.4 nor 5.6.7.8", "interface"}},
@@ -694,6 +710,7 @@ func TestWarnings(t *testing.T) {
 			f, ws, err := Parse("w.yaml", []byte(tc.doc))
 			require.NoError(t, err)
 			require.NotNil(t, f)
+			ws = withoutUnused(ws) // the small files declare what they do not attach
 			require.Len(t, ws, 1, "%v", ws)
 			assert.Equal(t, "w.yaml:"+locate(t, tc.doc, tc.at), ws[0].Pos.String(), ws[0].String())
 			for _, m := range tc.msg {
@@ -701,6 +718,106 @@ func TestWarnings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withoutUnused drops the warnings about ACLs and groups nothing uses.
+func withoutUnused(ws []Warning) []Warning {
+	var out []Warning
+	for _, w := range ws {
+		if !strings.Contains(w.Msg, "so its rules never apply") {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// An ACL that no subnet uses and a group that no interface carries, at
+// any time of the timeline, are warned about at their declaration; one
+// that a later change attaches is not.
+func TestWarnUnused(t *testing.T) {
+	doc := `name: t
+security_groups:
+  - {id: sg-used}
+  - {id: sg-later}
+  - {id: sg-never}
+network_acls:
+  - {id: acl-used}
+  - {id: acl-later}
+  - {id: acl-never}
+subnets: [{id: s, cidr_block: 10.0.1.0/24, network_acl: acl-used}]
+interfaces: [{id: i, subnet: s, private_ips: [10.0.1.10], security_groups: [sg-used]}]
+steps:
+  - at: 1s
+    change:
+      subnets: [{id: s, network_acl: acl-later}]
+      interfaces: [{id: i, security_groups: [sg-later]}]
+  - at: 2s
+    change:
+      network_acls: [{id: acl-new}]
+`
+	_, ws, err := Parse("u.yaml", []byte(doc))
+	require.NoError(t, err)
+	var got []string
+	for _, w := range ws {
+		got = append(got, w.String())
+	}
+	assert.Equal(t, []string{
+		"u.yaml:5:5: security group sg-never: no interface carries this group, at the start or after any change, so its rules never apply (and rules that name it as a peer match no address); an interface lists its groups in security_groups",
+		"u.yaml:9:5: nacl acl-never: no subnet uses this network ACL, at the start or after any change, so its rules never apply; a subnet names its ACL in network_acl (the link Terraform writes as the ACL's subnet_ids)",
+		"u.yaml:19:22: nacl acl-new: no subnet uses this network ACL, at the start or after any change, so its rules never apply; a subnet names its ACL in network_acl (the link Terraform writes as the ACL's subnet_ids)",
+	}, got)
+}
+
+// A change replaces a whole group or ACL: one that leaves out a direction
+// that had rules removes them, with a warning; ingress: [] removes them
+// without one. Change.Diffs says what each replacement added and removed.
+func TestChangeDiffs(t *testing.T) {
+	doc := `name: t
+security_groups:
+  - id: sg-web
+    ingress: [{protocol: tcp, from_port: 80, to_port: 80, cidr_blocks: [0.0.0.0/0]}]
+    egress: [{protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: [0.0.0.0/0]}]
+network_acls:
+  - id: acl-web
+    ingress: [{rule_no: 100, action: allow, protocol: "-1", cidr_block: 0.0.0.0/0}]
+    egress: [{rule_no: 100, action: allow, protocol: "-1", cidr_block: 0.0.0.0/0}]
+subnets: [{id: s, cidr_block: 10.0.1.0/24, network_acl: acl-web}]
+interfaces: [{id: i, subnet: s, private_ips: [10.0.1.10], security_groups: [sg-web]}]
+steps:
+  - at: 1s
+    change:
+      network_acls:
+        - id: acl-web
+          egress:
+            - {rule_no: 100, action: allow, protocol: "-1", cidr_block: 0.0.0.0/0}
+            - {rule_no: 110, action: deny, protocol: tcp, from_port: 22, to_port: 22, cidr_block: 0.0.0.0/0}
+  - at: 2s
+    change:
+      security_groups:
+        - id: sg-web
+          ingress: []
+          egress: [{protocol: tcp, from_port: 443, to_port: 443, cidr_blocks: [0.0.0.0/0]}]
+`
+	f, ws, err := Parse("c.yaml", []byte(doc))
+	require.NoError(t, err)
+	require.Len(t, ws, 1, "%v", ws)
+	assert.Equal(t, "c.yaml:16:11", ws[0].Pos.String())
+	assert.Contains(t, ws[0].Msg, "nacl acl-web: this change gives no ingress rules")
+	assert.Contains(t, ws[0].Msg, "removes its 1 ingress rule(s) (100 allow -1 0.0.0.0/0)")
+	assert.Contains(t, ws[0].Msg, "ingress: [] to remove them on purpose")
+
+	require.Len(t, f.Steps, 2)
+	assert.Equal(t, []RuleDiff{{Kind: "network ACL", ID: "acl-web",
+		Added:   []string{"egress 110 deny tcp 22 0.0.0.0/0"},
+		Removed: []string{"ingress 100 allow -1 0.0.0.0/0"}}}, f.Steps[0].Change.Diffs)
+	assert.Equal(t, []RuleDiff{{Kind: "security group", ID: "sg-web",
+		Added:   []string{"egress tcp 443 to 0.0.0.0/0"},
+		Removed: []string{"ingress tcp 80 from 0.0.0.0/0", "egress -1 to 0.0.0.0/0"}}}, f.Steps[1].Change.Diffs)
+
+	rep, err := Run(f)
+	require.NoError(t, err)
+	assert.Equal(t, "network ACL acl-web replaced (applies to the next packet)\n  + egress 110 deny tcp 22 0.0.0.0/0\n  - ingress 100 allow -1 0.0.0.0/0",
+		rep.Results[0].Explain())
 }
 
 // naclRules returns n distinct allow rules.
@@ -823,10 +940,14 @@ func FuzzParse(f *testing.F) {
 			require.Nil(t, file)
 			errs := Errors(err)
 			require.NotEmpty(t, errs)
+			lines := bytes.Count(data, []byte{'\n'}) + 1
 			for _, e := range errs {
 				require.Equal(t, "fuzz.yaml", e.Pos.File)
 				require.NotEmpty(t, e.Msg)
 				require.NotContains(t, e.Msg, internalError)
+				// Every error has a position, inside the file.
+				require.GreaterOrEqual(t, e.Pos.Line, 1, e.Error())
+				require.LessOrEqual(t, e.Pos.Line, lines, e.Error())
 			}
 			return
 		}
@@ -835,6 +956,7 @@ func FuzzParse(f *testing.F) {
 		var at time.Duration
 		for _, s := range file.Steps {
 			require.GreaterOrEqual(t, s.At, at)
+			require.LessOrEqual(t, s.At, MaxAt)
 			at = s.At
 			require.NotZero(t, s.Kind)
 		}

@@ -9,7 +9,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/nacl"
+	"github.com/pfsim/pfsim/sg"
 	"github.com/pfsim/pfsim/vpc"
 )
 
@@ -35,6 +37,61 @@ type state struct {
 	subnetOrder, ifaceOrder []string
 	// addrs maps every interface address to its interface.
 	addrs map[netip.Addr]*Interface
+	// uses records, for each declared network ACL and security group, in
+	// the order of their first declaration, whether a subnet or an
+	// interface used it at any time of the timeline.
+	aclUses, groupUses []*use
+}
+
+// use is a declared ACL or group and whether anything used it.
+type use struct {
+	id   string
+	pos  Pos
+	used bool
+}
+
+// declared records a declaration of id in list, at p, unless one is
+// recorded already.
+func declared(list []*use, id string, p Pos) []*use {
+	for _, u := range list {
+		if u.id == id {
+			return list
+		}
+	}
+	return append(list, &use{id: id, pos: p})
+}
+
+// markUses records which ACLs the subnets use and which groups the
+// interfaces carry, as st is now.
+func (st *state) markUses() {
+	for _, u := range st.aclUses {
+		for _, s := range st.subnets {
+			u.used = u.used || s.ACL == u.id
+		}
+	}
+	for _, u := range st.groupUses {
+		for _, i := range st.ifaces {
+			u.used = u.used || slices.Contains(i.Groups, u.id)
+		}
+	}
+}
+
+// warnUnused warns about every declared network ACL that no subnet used
+// and every group that no interface carried, at any time: their rules
+// never apply. Called once the whole timeline is read.
+func (d *decoder) warnUnused(st *state) {
+	for _, u := range st.aclUses {
+		if !u.used {
+			d.warnAt(u.pos, "nacl "+u.id+": no subnet uses this network ACL, at the start or after any change, so its rules never apply; "+
+				"a subnet names its ACL in network_acl (the link Terraform writes as the ACL's subnet_ids)")
+		}
+	}
+	for _, u := range st.groupUses {
+		if !u.used {
+			d.warnAt(u.pos, "security group "+u.id+": no interface carries this group, at the start or after any change, so its rules never apply "+
+				"(and rules that name it as a peer match no address); an interface lists its groups in security_groups")
+		}
+	}
 }
 
 // newState returns a VPC with nothing but the implicit default ACL.
@@ -94,7 +151,11 @@ func (d *decoder) apply(st *state, ds *decls, top bool) Change {
 	for _, g := range ds.groups {
 		if !dup(seen, g.o, g.g.Group.ID) {
 			grp := g.g
+			if old, ok := st.groups[grp.Group.ID]; ok && !top {
+				ch.Diffs = append(ch.Diffs, d.groupDiff(g.o, &old.Group, &grp.Group))
+			}
 			st.groups[grp.Group.ID] = &grp
+			st.groupUses = declared(st.groupUses, grp.Group.ID, grp.Pos)
 			ch.SecurityGroups = append(ch.SecurityGroups, grp)
 		}
 	}
@@ -107,7 +168,11 @@ func (d *decoder) apply(st *state, ds *decls, top bool) Change {
 		if _, ok := st.acls[acl.ACL.ID]; !ok && len(st.acls) == quotaACLs {
 			d.warnAt(acl.Pos, "nacl "+acl.ACL.ID+": more than "+strconv.Itoa(quotaACLs)+" network ACLs, AWS's default quota per VPC (NACL-31)")
 		}
+		if old, ok := st.acls[acl.ACL.ID]; ok && !top {
+			ch.Diffs = append(ch.Diffs, d.aclDiff(a.o, &old.ACL, &acl.ACL))
+		}
 		st.acls[acl.ACL.ID] = &acl
+		st.aclUses = declared(st.aclUses, acl.ACL.ID, acl.Pos)
 		ch.NetworkACLs = append(ch.NetworkACLs, acl)
 	}
 
@@ -142,7 +207,85 @@ func (d *decoder) apply(st *state, ds *decls, top bool) Change {
 
 	d.resolveRefs(st, ds.refs)
 	d.validate(st, lists, subnets, ifaces)
+	st.markUses()
 	return ch
+}
+
+// groupDiff compares the rules of a group before and after a change that
+// replaces it, and warns when the change leaves out a direction that had
+// rules: replacing the whole group removes them, which is seldom meant.
+func (d *decoder) groupDiff(o *obj, before, after *sg.Group) RuleDiff {
+	diff := RuleDiff{Kind: "security group", ID: after.ID}
+	for _, dir := range directions {
+		text := func(rs []sg.Rule) []string {
+			out := make([]string, len(rs))
+			for i, r := range rs {
+				out[i] = r.Text(dir)
+			}
+			return out
+		}
+		old := text(before.Rules(dir))
+		d.diffRules(&diff, o, "security group "+after.ID, dir, old, text(after.Rules(dir)))
+	}
+	return diff
+}
+
+// aclDiff is groupDiff for a network ACL.
+func (d *decoder) aclDiff(o *obj, before, after *nacl.ACL) RuleDiff {
+	diff := RuleDiff{Kind: "network ACL", ID: after.ID}
+	for _, dir := range directions {
+		text := func(rs []nacl.Rule) []string {
+			out := make([]string, len(rs))
+			for i, r := range rs {
+				out[i] = r.String()
+			}
+			return out
+		}
+		rules := func(a *nacl.ACL) []nacl.Rule {
+			if dir == flow.Egress {
+				return a.Egress
+			}
+			return a.Ingress
+		}
+		d.diffRules(&diff, o, "nacl "+after.ID, dir, text(rules(before)), text(rules(after)))
+	}
+	return diff
+}
+
+// diffRules adds to diff the rules of direction dir that the change adds
+// and removes (as multisets of their texts), and warns at o when the
+// change does not give that direction at all but removes rules from it.
+func (d *decoder) diffRules(diff *RuleDiff, o *obj, ctx string, dir flow.Direction, old, cur []string) {
+	count := map[string]int{}
+	for _, t := range old {
+		count[t]++
+	}
+	var added, removed []string
+	for _, t := range cur {
+		if count[t] > 0 {
+			count[t]--
+			continue
+		}
+		added = append(added, t)
+	}
+	for _, t := range old {
+		if count[t] > 0 {
+			count[t]--
+			removed = append(removed, t)
+		}
+	}
+	w := dir.String() + " "
+	for _, t := range added {
+		diff.Added = append(diff.Added, w+t)
+	}
+	for _, t := range removed {
+		diff.Removed = append(diff.Removed, w+t)
+	}
+	if _, given := o.keys[dir.String()]; !given && len(removed) > 0 {
+		d.warnAt(d.pos(o.n), ctx+": this change gives no "+dir.String()+" rules, and a change replaces the whole object, so it removes its "+
+			strconv.Itoa(len(removed))+" "+dir.String()+" rule(s) ("+strings.Join(removed, "; ")+"); list them again to keep them, or write "+
+			dir.String()+": [] to remove them on purpose")
+	}
 }
 
 // mergeSubnet returns the subnet sd declares: new, or in a change the

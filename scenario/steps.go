@@ -23,6 +23,20 @@ var (
 	dropFields          = []string{"stage", "acl", "direction", "rule"}
 )
 
+// MaxAt is the latest time a step may be at: 100 years of 365 days after
+// the start. Connection-tracking timeouts are at most days long, so no
+// lesson needs more; the bound keeps every simulated time ([Epoch] + at)
+// within what a time.Duration and a connection table hold.
+const MaxAt = 100 * 365 * 24 * time.Hour
+
+// maxAtText is MaxAt as the format writes it.
+const maxAtText = "876000h"
+
+// StepName names step i of File.Steps (from 0) in every message and
+// output of pfsim: "step 1" for the first. Field paths such as
+// steps[0].packet index the list from 0, as jq does.
+func StepName(i int) string { return "step " + strconv.Itoa(i+1) }
+
 // steps reads the timeline, walking st through its changes.
 func (d *decoder) steps(o *obj, st *state) []Step {
 	items, _ := o.list("steps")
@@ -30,9 +44,9 @@ func (d *decoder) steps(o *obj, st *state) []Step {
 	var prev time.Duration
 	var prevAt *yaml.Node
 	for i, n := range items {
-		ctx := "steps[" + strconv.Itoa(i) + "]"
+		ctx := StepName(i)
 		if v := d.peek(n, "at"); v != nil && v.Kind == yaml.ScalarNode {
-			if at, err := time.ParseDuration(strings.TrimSpace(v.Value)); err == nil && at >= 0 {
+			if at, err := time.ParseDuration(strings.TrimSpace(v.Value)); err == nil && at >= 0 && at <= MaxAt {
 				ctx += " (at " + at.String() + ")"
 			}
 		}
@@ -112,6 +126,9 @@ func (d *decoder) at(so *obj) (time.Duration, *yaml.Node, bool) {
 		return 0, n, false
 	case at < 0:
 		so.fail("at", n, "must not be negative")
+		return 0, n, false
+	case at > MaxAt:
+		so.fail("at", n, "more than "+maxAtText+" (100 years) after the start: a simulation goes no further")
 		return 0, n, false
 	}
 	return at, n, true

@@ -353,6 +353,9 @@ func (d *decoder) sgRule(ro *obj, index int, group string, ds *decls) ([]sg.Rule
 		key, other string
 		fam        family
 	}{{"cidr_blocks", "ipv6_cidr_blocks", v4}, {"ipv6_cidr_blocks", "cidr_blocks", v6}} {
+		// A peer field that is not a list counts as a peer: its own
+		// error is the one to report, not "no peer" as well.
+		peers = peers || notList(ro.val(f.key))
 		items, _ := ro.list(f.key)
 		for i, e := range items {
 			peers = true
@@ -367,6 +370,7 @@ func (d *decoder) sgRule(ro *obj, index int, group string, ds *decls) ([]sg.Rule
 		key  string
 		kind refKind
 	}{{"prefix_list_ids", refPrefixList}, {"security_groups", refGroup}} {
+		peers = peers || notList(ro.val(f.key))
 		items, _ := ro.list(f.key)
 		for i, e := range items {
 			peers = true
@@ -401,6 +405,9 @@ func (d *decoder) sgRule(ro *obj, index int, group string, ds *decls) ([]sg.Rule
 	}
 	return rules, pos
 }
+
+// notList reports whether n is given and is not a list.
+func notList(n *yaml.Node) bool { return n != nil && n.Kind != yaml.SequenceNode }
 
 // naclRuleSrc is where one rule of an ACL came from.
 type naclRuleSrc struct {

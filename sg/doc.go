@@ -1,7 +1,8 @@
 // Package sg models AWS security groups: the allow-only filter on a network
 // interface, and the rules that decide which of its flows are tracked.
 // Section and rule ids (SG-n, CT-n, U0..U4) name the AWS behaviours pfsim
-// reproduces; the tests that prove each one carry its id.
+// reproduces; the tests that prove each one carry its id. They are defined,
+// with their sources, in https://github.com/pfsim/pfsim/blob/main/docs/aws-semantics.md#3-security-groups.
 //
 // # Allow-only rules
 //

@@ -56,6 +56,12 @@ func (st *Stage) Replace(s *Set) { st.set.Store(s) }
 //     start one (a lone SYN-ACK, an echo reply: CT-10, CT-17k) or the
 //     table is full (dropped, CT-20).
 //
+// now must be a time the table accepts ([conntrack.CheckTime]); vpc
+// refuses other times before any stage runs. Given another, the table
+// finds and stores nothing: untracked flows are decided by the rules, and
+// a packet that would start a tracked connection is dropped with
+// flow.ReasonNone.
+//
 // Evaluate does not allocate once the table is warm: it runs for every
 // packet that crosses the interface.
 func (st *Stage) Evaluate(p *flow.Packet, dir flow.Direction, now time.Time, d *flow.Decision) *Set {
@@ -115,6 +121,12 @@ func (st *Stage) decide(set *Set, p *flow.Packet, r *flow.Decision, now time.Tim
 	case conntrack.Full:
 		r.Verdict = flow.Drop
 		r.Reason = flow.ReasonTableFull
+		return
+	case conntrack.BadTime:
+		// A time the table refuses; vpc checks now before any stage.
+		r.Verdict = flow.Drop
+		r.Reason = flow.ReasonNone
+		r.Rule = 0
 		return
 	}
 	r.ConnState = res.State

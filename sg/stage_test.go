@@ -726,3 +726,19 @@ func TestPropertyReplySymmetry(t *testing.T) {
 		}
 	})
 }
+
+// A stage given a time its table refuses (which vpc never passes) tracks
+// nothing and drops a packet that would start a connection.
+func TestStageBadTime(t *testing.T) {
+	g := sg.Group{ID: "sg-web", Ingress: []sg.Rule{{Protocol: flow.ProtocolOf(flow.TCP), FromPort: 80, ToPort: 80, CIDR: netip.MustParsePrefix("192.0.2.0/24")}}}
+	set, err := sg.Compile([]sg.Group{g}, nil)
+	require.NoError(t, err)
+	tab := conntrack.MustNew(conntrack.Config{})
+	st := sg.NewStage(set, tab)
+	p := flow.MustParsePacket("tcp 192.0.2.7:50000 > 10.0.1.10:80 [S]")
+	var d flow.Decision
+	st.Evaluate(&p, flow.Ingress, time.Time{}, &d)
+	assert.Equal(t, flow.Drop, d.Verdict)
+	assert.Equal(t, flow.ReasonNone, d.Reason)
+	assert.Zero(t, tab.Len())
+}

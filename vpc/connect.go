@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 )
 
@@ -110,8 +111,13 @@ const (
 // as real traffic would be, so the connection stays in the tables.
 //
 // The attempt times out at the first packet a filter drops. A completed
-// handshake is Connected; a RST that reaches the client is Refused.
+// handshake is Connected; a RST that reaches the client is Refused. It
+// returns an error for a time the connection tables refuse
+// ([conntrack.CheckTime]), as [VPC.Send] does.
 func (v *VPC) Connect(d Dial, now time.Time) (Attempt, error) {
+	if err := conntrack.CheckTime(now); err != nil {
+		return Attempt{}, fmt.Errorf("connect: %w", err)
+	}
 	v.mu.Lock() // the port sequence changes; one configuration throughout
 	defer v.mu.Unlock()
 	st := v.cur.Load()

@@ -1,6 +1,7 @@
 // Package vpc simulates the packet filters of a small VPC: subnets, each
 // with one network ACL, and network interfaces (ENIs), each with its
-// security groups and its own connection table.
+// security groups and its own connection table. The rule IDs cited below
+// are defined, with their sources, in https://github.com/pfsim/pfsim/blob/main/docs/aws-semantics.md.
 //
 // Build a [VPC] from plain data ([Config]) and push packets through it
 // with [VPC.Send] at simulated times. A packet meets the filters its

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 )
 
@@ -119,7 +120,9 @@ func (p *Path) Explain() string {
 // the ACL still says what its security groups tracked (CT-21).
 //
 // It returns an error if neither address is an interface's, or both are
-// the same interface's.
+// the same interface's, or if now is a time the connection tables refuse
+// ([conntrack.CheckTime]: the zero time.Time, or one before 1900 or after
+// 2200).
 func (v *VPC) Send(p *flow.Packet, now time.Time) (Path, error) {
 	path := Path{Hops: make([]Hop, 0, maxHops)}
 	err := v.SendInto(p, now, &path)
@@ -161,16 +164,20 @@ func (v *VPC) ENI(id string) (*ENI, error) {
 func (e *ENI) ID() string { return e.id }
 
 // Cross evaluates packet p crossing the interface in direction dir at
-// time now, as traffic from or to outside its subnet, and writes the
-// result into *path as SendInto does: Ingress (p is addressed to the
-// interface) meets the subnet's network ACL inbound rules, then the
-// interface's security groups; Egress (p comes from the interface) the
-// groups, then the ACL's outbound rules (MODEL-5, MODEL-6). Traffic to or
-// from an AWS service is not filtered (NOT-10). For traffic between two
-// interfaces of the VPC, whose path depends on both, use [VPC.Send].
+// time now, and writes the result into *path as SendInto does: Ingress
+// (p is addressed to the interface) meets the subnet's network ACL
+// inbound rules, then the interface's security groups; Egress (p comes
+// from the interface) the groups, then the ACL's outbound rules (MODEL-5,
+// MODEL-6). When the other end is an interface of the same subnet, no ACL
+// is evaluated (MODEL-3). Traffic to or from an AWS service is not
+// filtered (NOT-10). Only this interface's filters are met, and only its
+// connection table changes: to walk a packet between two interfaces of
+// the VPC through both, use [VPC.Send].
 //
-// It returns an error if the interface has left the VPC, or if p's
-// addresses are not both IPv4 or both IPv6. Once a Path has been used, it
+// It returns an error if the interface has left the VPC, if p's
+// addresses are not both IPv4 or both IPv6, or if now is a time the
+// connection tables refuse ([conntrack.CheckTime]: the zero time.Time,
+// or one before 1900 or after 2200). Once a Path has been used, it
 // does not allocate: the path keeps its hops' array.
 func (e *ENI) Cross(p *flow.Packet, dir flow.Direction, now time.Time, path *Path) error {
 	st := e.v.cur.Load()
@@ -181,6 +188,9 @@ func (e *ENI) Cross(p *flow.Packet, dir flow.Direction, now time.Time, path *Pat
 	case !p.Src.IsValid() || !p.Dst.IsValid() || p.Src.Is4() != p.Dst.Is4():
 		return fmt.Errorf("packet %s: addresses must both be IPv4 or both IPv6", p)
 	}
+	if err := conntrack.CheckTime(now); err != nil {
+		return fmt.Errorf("packet %s: %w", p, err)
+	}
 	path.reset(p)
 	peer := p.Src
 	if dir == flow.Egress {
@@ -188,11 +198,12 @@ func (e *ENI) Cross(p *flow.Packet, dir flow.Direction, now time.Time, path *Pat
 	} else {
 		path.To = is.ID
 	}
-	if a, _ := st.addrs.get(peer); a.exempt != "" || peer.Is6() && peer.IsLinkLocalUnicast() {
+	a, _ := st.addrs.get(peer)
+	if a.exempt != "" || peer.Is6() && peer.IsLinkLocalUnicast() {
 		st.exemptPath(p, path)
 		return nil
 	}
-	is.cross(p, dir, now, true, path)
+	is.cross(p, dir, now, a.iface == nil || a.iface.subnet != is.subnet, path)
 	path.Final = merge(path.Hops)
 	return nil
 }
@@ -260,6 +271,9 @@ func (st *state) exemptPath(p *flow.Packet, path *Path) {
 
 func (st *state) send(p *flow.Packet, now time.Time, path *Path) error {
 	path.reset(p)
+	if err := conntrack.CheckTime(now); err != nil {
+		return fmt.Errorf("packet %s: %w", p, err)
+	}
 	se, de, err := st.endpoints(p)
 	if err != nil {
 		return err

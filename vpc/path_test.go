@@ -465,3 +465,36 @@ func TestENIErrors(t *testing.T) {
 	assert.Equal(t, flow.Drop, path.Final.Verdict)
 	assert.Equal(t, flow.StageNACL, path.Final.Stage)
 }
+
+// TestCrossPeerInSubnet: crossing an interface towards or from another
+// interface of its own subnet meets no ACL (MODEL-3), as Send's path
+// between them does; towards an interface of another subnet, or outside,
+// it meets the ACL. Only the crossed interface's table changes.
+func TestCrossPeerInSubnet(t *testing.T) {
+	cfg := traceConfig()
+	cfg.Subnets[0].ACL = "acl-deny-all"
+	cfg.Subnets[1].ACL = "acl-deny-all"
+	v, err := New(cfg)
+	require.NoError(t, err)
+	web, err := v.ENI("eni-web")
+	require.NoError(t, err)
+	var path Path
+	tests := []struct {
+		name string
+		pkt  string
+		dir  flow.Direction
+		want []string
+	}{
+		{"from an interface of the subnet", "tcp 10.0.1.11:45002 > 10.0.1.10:80 [S]", flow.Ingress, []string{"eni-web sg ingress allow"}},
+		{"to an interface of the subnet", "tcp 10.0.1.10:46000 > 10.0.1.11:22 [S]", flow.Egress, []string{"eni-web sg egress allow"}},
+		{"to an interface of another subnet", "tcp 10.0.1.10:46001 > 10.0.3.30:5432 [S]", flow.Egress, []string{"eni-web sg egress allow", "eni-web nacl egress drop"}},
+		{"from outside the VPC", "tcp 198.51.100.7:50000 > 10.0.1.10:80 [S]", flow.Ingress, []string{"eni-web nacl ingress drop"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NoError(t, web.Cross(pkt(t, tt.pkt), tt.dir, t0, &path))
+			assert.Equal(t, tt.want, stages(path))
+		})
+	}
+	assert.Empty(t, v.Connections(t0)["eni-web2"], "the peer's table is not touched")
+}

@@ -489,7 +489,8 @@ func (v *VPC) Table(id string) *conntrack.Table {
 // Connections returns, for each interface that tracks any, the live
 // connections of its table at now, sorted by their original key. It is
 // meant for tools and lessons ("what does the table hold now?"), not for
-// the packet path: it allocates.
+// the packet path: it allocates. For a time the tables refuse
+// ([conntrack.CheckTime]) it returns an empty map.
 func (v *VPC) Connections(now time.Time) map[string][]conntrack.Conn {
 	out := map[string][]conntrack.Conn{}
 	for id, is := range v.cur.Load().ifaces {

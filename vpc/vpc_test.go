@@ -432,3 +432,27 @@ func TestSameGroupsSeparateTables(t *testing.T) {
 	assert.Equal(t, flow.StageSG, path.Final.Stage)
 	assert.Equal(t, flow.Ingress, path.Final.Direction)
 }
+
+// Send, SendInto, ENI.Cross and Connect refuse a time the connection
+// tables cannot hold, the zero time.Time first, with an error that wraps
+// conntrack.ErrTime; nothing is tracked.
+func TestRefusesBadTime(t *testing.T) {
+	v, err := New(traceConfig())
+	require.NoError(t, err)
+	syn := pkt(t, "tcp 198.51.100.7:50000 > 10.0.1.10:80 [S]")
+	for _, bad := range []time.Time{{}, conntrack.MaxTime.Add(time.Second)} {
+		_, err := v.Send(syn, bad)
+		assert.ErrorIs(t, err, conntrack.ErrTime)
+		var path Path
+		assert.ErrorIs(t, v.SendInto(syn, bad, &path), conntrack.ErrTime)
+		eni, err := v.ENI("eni-web")
+		require.NoError(t, err)
+		assert.ErrorIs(t, eni.Cross(syn, flow.Ingress, bad, &path), conntrack.ErrTime)
+		_, err = v.Connect(Dial{Proto: flow.TCP, Src: syn.Src, Dst: syn.Dst, DstPort: 80}, bad)
+		assert.ErrorIs(t, err, conntrack.ErrTime)
+		assert.Empty(t, v.Connections(bad))
+	}
+	assert.Empty(t, v.Connections(at(0)), "the refused packets tracked nothing")
+	_, err = v.Send(syn, time.Time{})
+	assert.Contains(t, err.Error(), "zero time.Time")
+}

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"strings"
 
@@ -15,152 +13,140 @@ import (
 
 const analyzeUsage = `Usage: pfsim analyze COMMAND [--json] ...
 
-Answers questions about a VPC's rules exactly, for every packet at once
-(no sampling), about new flows: packets no tracked connection admits.
+Answers questions about the rules of the VPC a file describes, exactly:
+for every packet at once, not for samples. The answers are about new
+flows, the packets no tracked connection admits; holes are about the
+replies the stateless network ACLs drop. FILE is a scenario file; the VPC
+it declares (before any step) is analysed.
 
-  exposure FILE [--iface ID] [--from CIDR]...
-        what each interface (or ID) accepts from the sources (default
-        0.0.0.0/0 and ::/0), after its subnet's network ACL and its security
-        groups: services and the sources each is open to
+  exposure FILE [--iface ID] [--from CIDR[,CIDR...]]
+        what each interface (or ID alone) accepts from the sources (by
+        default 0.0.0.0/0 and ::/0), after its subnet's network ACL and its
+        security groups: the services, each with the sources it is open to
   shadowed FILE
         network ACL rules that can never match, with the earlier rules that
-        cover them; security group rules that other rules make redundant
+        cover them (and whether one has the opposite action); security
+        group rules that other rules make redundant
   holes FILE
-        flows an interface admits whose replies its subnet's stateless
-        network ACL drops, for Linux, Windows and NAT or load-balancer
-        client ports, with the rule that fixes each
+        flows an interface admits whose replies its subnet's network ACL
+        drops, for Linux (32768-60999), Windows (49152-65535) and NAT
+        gateway or load balancer (1024-65535) client ports, each with the
+        rule that fixes it, checked
   diff OLD NEW
-        how the VPC of NEW differs from the VPC of OLD: equal, more or less
-        permissive, or incomparable, with a packet for each region that
-        changes
+        how the VPC of NEW compares with the VPC of OLD: equal, more or
+        less permissive, or incomparable, with a packet for every region of
+        packets whose verdict changes
   why-not FILE 'PACKET'
-        the packet's verdict and the smallest edits that flip it, proved by
-        running the packet again through the edited VPC
+        the packet's verdict, and the smallest edits that flip it (add a
+        rule, widen one, move or remove a deny), proved by sending the
+        packet again through the edited VPC
 
-Every packet shown comes with the words of pfsim's evaluator. FILE is a
-scenario file; its VPC as declared (before any step) is analysed.
+Every packet shown comes with the words of pfsim's evaluator.
 
-  --json   one JSON record per line, each with a "type" field
+Exit status: 0 when the answer is "nothing": diff finds the VPCs equal,
+shadowed and holes find nothing (exposure and why-not always exit 0); 1
+when diff finds a change or shadowed or holes find something; 2 on invalid
+input or usage.
 
-Exit status: 0, or for diff 0 when equal; 1 when diff finds a change or
-shadowed or holes find something; 2 on invalid input.
+  --iface ID   exposure: only this interface
+  --from CIDRS exposure: the sources, prefixes or addresses joined by commas
+  --json       one JSON record per line on standard output (docs/json.md)
 `
 
-// loadConfig reads the VPC a file describes. It is the one place that
-// knows the formats analyze accepts: scenario files today.
-func loadConfig(path string, stderr io.Writer) (vpc.Config, error) {
+var analyzeCommand = &command{
+	name:    "analyze",
+	args:    "COMMAND [--json] ...",
+	summary: "exact answers over every packet: exposure, shadowed, holes, diff, why-not",
+	help:    analyzeUsage,
+	flags:   []flagSpec{{name: "json"}, {name: "iface", value: "ID"}, {name: "from", value: "CIDRS", check: checkSources}},
+}
+
+func init() { analyzeCommand.run = runAnalyze }
+
+// analyzeOperands is how many operands each analyze command takes, after
+// its name.
+var analyzeOperands = map[string]int{"exposure": 1, "shadowed": 1, "holes": 1, "diff": 2, "why-not": 2}
+
+// loadConfig reads the VPC a file describes, reporting the file's
+// warnings. It is the one place that knows the formats analyze reads:
+// scenario files.
+func loadConfig(e *env, asJSON bool, path string) (vpc.Config, bool) {
 	f, warns, err := scenario.Load(path)
-	for _, w := range warns {
-		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Msg)
-	}
+	reportWarnings(e, asJSON, warns)
 	if err != nil {
-		return vpc.Config{}, err
-	}
-	return scenario.Config(f), nil
-}
-
-type analyzeOptions struct {
-	json  bool
-	iface string
-	from  []netip.Prefix
-	args  []string
-}
-
-// parseAnalyzeFlags reads the flags of one analyze command; they may come
-// before, between or after its arguments.
-func parseAnalyzeFlags(cmd string, args []string) (analyzeOptions, error) {
-	var o analyzeOptions
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			o.args = append(o.args, args[i+1:]...)
-			break
+		if scenario.Errors(err) == nil {
+			reportUnreadable(e, asJSON, path, err)
+		} else {
+			reportInvalid(e, asJSON, err)
 		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			o.args = append(o.args, a)
+		return vpc.Config{}, false
+	}
+	return scenario.Config(f), true
+}
+
+// parseSources reads --from: prefixes or addresses joined by commas.
+func parseSources(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p)
 			continue
 		}
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		takeValue := func() (string, error) {
-			if hasVal {
-				return val, nil
-			}
-			if i+1 >= len(args) {
-				return "", fmt.Errorf("--%s needs a value", name)
-			}
-			i++
-			return args[i], nil
+		a, err := netip.ParseAddr(part)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("want prefixes or addresses joined by commas, such as 0.0.0.0/0,::/0 or 203.0.113.0/24")
 		}
-		switch {
-		case name == "h" || name == "help":
-			return o, errHelp
-		case name == "json" && !hasVal:
-			o.json = true
-		case name == "iface" && cmd == "exposure":
-			v, err := takeValue()
-			if err != nil {
-				return o, err
-			}
-			o.iface = v
-		case name == "from" && cmd == "exposure":
-			v, err := takeValue()
-			if err != nil {
-				return o, err
-			}
-			for _, s := range strings.Split(v, ",") {
-				p, err := netip.ParsePrefix(s)
-				if err != nil {
-					a, aerr := netip.ParseAddr(s)
-					if aerr != nil {
-						return o, fmt.Errorf("--from %q: want a CIDR such as 0.0.0.0/0 or 203.0.113.0/24", s)
-					}
-					p = netip.PrefixFrom(a, a.BitLen())
-				}
-				o.from = append(o.from, p)
-			}
-		default:
-			return o, fmt.Errorf("unknown flag %s", a)
-		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
-	want := map[string]int{"exposure": 1, "shadowed": 1, "holes": 1, "diff": 2, "why-not": 2}[cmd]
-	if len(o.args) != want {
-		return o, fmt.Errorf("%s takes %d argument(s), got %d", cmd, want, len(o.args))
-	}
-	return o, nil
+	return out, nil
 }
 
-// runAnalyze is "pfsim analyze ...": it returns the exit status.
-func runAnalyze(args []string, stdout, stderr io.Writer) int {
+func checkSources(s string) error {
+	_, err := parseSources(s)
+	return err
+}
+
+// analyzer runs one analyze command.
+type analyzer struct {
+	e      *env
+	asJSON bool
+}
+
+func runAnalyze(e *env, fl flags, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, analyzeUsage)
+		fmt.Fprintf(e.stderr, "pfsim analyze: no command given: exposure, shadowed, holes, diff or why-not\nRun 'pfsim help analyze' for more.\n")
 		return exitInvalid
 	}
-	cmd := args[0]
-	switch cmd {
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, analyzeUsage)
-		return exitOK
-	case "exposure", "shadowed", "holes", "diff", "why-not":
-	default:
-		fmt.Fprintf(stderr, "pfsim analyze: unknown command %q\n\n%s", cmd, analyzeUsage)
+	cmd, operands := args[0], args[1:]
+	want, known := analyzeOperands[cmd]
+	switch {
+	case !known:
+		fmt.Fprintf(e.stderr, "pfsim analyze: unknown command %q%s\nRun 'pfsim help analyze' for more.\n",
+			cmd, didYouMean(cmd, []string{"exposure", "shadowed", "holes", "diff", "why-not"}, ""))
+		return exitInvalid
+	case len(operands) != want:
+		fmt.Fprintf(e.stderr, "pfsim analyze %s: want %d operand(s), got %d\nRun 'pfsim help analyze' for more.\n", cmd, want, len(operands))
+		return exitInvalid
+	case cmd != "exposure" && (fl.has("iface") || fl.has("from")):
+		fmt.Fprintf(e.stderr, "pfsim analyze %s: --iface and --from are for exposure\n", cmd)
 		return exitInvalid
 	}
-	o, err := parseAnalyzeFlags(cmd, args[1:])
-	if errors.Is(err, errHelp) {
-		fmt.Fprint(stdout, analyzeUsage)
-		return exitOK
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "pfsim analyze %s: %v\n\n%s", cmd, err, analyzeUsage)
-		return exitInvalid
-	}
-	a := analyzer{o: o, stdout: stdout, stderr: stderr}
-	models := make([]*analysis.Model, 0, 2)
-	files := o.args
+	a := analyzer{e: e, asJSON: fl.has("json")}
 	if cmd == "why-not" {
-		files = files[:1]
+		// The packet text is part of the command line: a wrong one is a
+		// usage error, found before the file is read.
+		p, err := flow.ParsePacket(operands[1])
+		if err != nil {
+			return questionError(e, "analyze why-not", operands[1], err)
+		}
+		m, ok := a.load(operands[0])
+		if !ok {
+			return exitInvalid
+		}
+		return a.whyNot(m, operands[0], operands[1], p)
 	}
-	for _, path := range files {
+	var models []*analysis.Model
+	for _, path := range operands {
 		m, ok := a.load(path)
 		if !ok {
 			return exitInvalid
@@ -169,120 +155,214 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	}
 	switch cmd {
 	case "exposure":
-		return a.exposure(models[0])
+		return a.exposure(models[0], operands[0], fl)
 	case "shadowed":
-		return a.shadowed(models[0])
+		return a.shadowed(models[0], operands[0])
 	case "holes":
-		return a.holes(models[0])
-	case "diff":
-		return a.diff(models[0], models[1])
+		return a.holes(models[0], operands[0])
 	}
-	return a.whyNot(models[0], o.args[1])
+	return a.diff(models[0], models[1], operands[0], operands[1])
 }
 
-type analyzer struct {
-	o              analyzeOptions
-	stdout, stderr io.Writer
-}
-
-// load reads a file's VPC, reporting its problems as check does.
+// load reads a file's VPC and prepares it.
 func (a *analyzer) load(path string) (*analysis.Model, bool) {
-	cfg, err := loadConfig(path, a.stderr)
-	if err == nil {
-		var m *analysis.Model
-		if m, err = analysis.NewModel(cfg); err == nil {
-			return m, true
-		}
-	}
-	errs := scenario.Errors(err)
-	if len(errs) == 0 {
-		fmt.Fprintf(a.stderr, "%s: %v\n", path, err)
-		a.record("error", map[string]any{"file": path, "error": err.Error()})
+	cfg, ok := loadConfig(a.e, a.asJSON, path)
+	if !ok {
 		return nil, false
 	}
-	for _, e := range errs {
-		fmt.Fprintln(a.stderr, e.Error())
-		a.record("error", map[string]any{"file": e.Pos.File, "line": e.Pos.Line, "col": e.Pos.Col, "field": e.Field, "error": e.Msg})
+	m, err := analysis.NewModel(cfg)
+	if err != nil {
+		// A file scenario.Load accepts always builds; report it if not.
+		reportUnreadable(a.e, a.asJSON, path, err)
+		return nil, false
 	}
-	return nil, false
+	return m, true
 }
 
-// record writes one JSON record with its type, when --json is set.
-func (a *analyzer) record(typ string, fields map[string]any) {
-	if !a.o.json {
-		return
-	}
-	fields["type"] = typ
-	writeRecord(a.stdout, fields)
+// The records of analyze (docs/json.md).
+
+// packetVerdict is a packet and its verdict, in words.
+type packetVerdict struct {
+	Packet      string `json:"packet"`
+	Verdict     string `json:"verdict"`
+	Explanation string `json:"explanation"`
 }
 
-func checkFields(c analysis.Check) map[string]any {
-	return map[string]any{"packet": c.Packet.String(), "verdict": c.Verdict.String(), "why": c.Why}
+func verdictOf(c analysis.Check) packetVerdict {
+	return packetVerdict{Packet: c.Packet.String(), Verdict: c.Verdict.String(), Explanation: c.Why}
 }
 
-func (a *analyzer) exposure(m *analysis.Model) int {
+type exposureRecord struct {
+	Type      string        `json:"type"` // "exposure"
+	File      string        `json:"file"`
+	Interface string        `json:"interface"`
+	Family    int           `json:"family"`
+	Services  []string      `json:"services"`
+	Except    []string      `json:"except,omitempty"`
+	Sources   string        `json:"sources"`
+	Example   packetVerdict `json:"example"`
+}
+
+type interfaceRecord struct {
+	Type       string   `json:"type"` // "interface"
+	File       string   `json:"file"`
+	Interface  string   `json:"interface"`
+	From       string   `json:"from"`
+	Entries    int      `json:"entries"`
+	Unfiltered []string `json:"unfiltered,omitempty"`
+}
+
+type shadowedRecord struct {
+	Type      string   `json:"type"` // "shadowed"
+	File      string   `json:"file"`
+	ACL       string   `json:"acl"`
+	Direction string   `json:"direction"`
+	Rule      string   `json:"rule"`
+	CoveredBy []string `json:"covered_by"`
+	Conflict  bool     `json:"conflict"`
+	Text      string   `json:"text"`
+}
+
+type redundantRecord struct {
+	Type      string   `json:"type"` // "redundant"
+	File      string   `json:"file"`
+	Interface string   `json:"interface,omitempty"`
+	Rule      string   `json:"rule"`
+	CoveredBy []string `json:"covered_by"`
+	Tracking  bool     `json:"tracking"`
+	Text      string   `json:"text"`
+}
+
+type holeRecord struct {
+	Type         string        `json:"type"` // "hole"
+	File         string        `json:"file"`
+	Interface    string        `json:"interface"`
+	ACL          string        `json:"acl"`
+	Direction    string        `json:"direction"`
+	Flows        string        `json:"flows"`
+	Clients      []string      `json:"clients"`
+	Replies      string        `json:"replies"`
+	Request      packetVerdict `json:"request"`
+	Reply        packetVerdict `json:"reply"`
+	Fix          string        `json:"fix"`
+	FixDirection string        `json:"fix_direction"`
+	Fixed        bool          `json:"fixed"`
+}
+
+type diffChangeRecord struct {
+	Type     string        `json:"type"` // "change"
+	Now      string        `json:"now"`  // allow or drop
+	Where    string        `json:"where"`
+	Region   string        `json:"region"`
+	Family   int           `json:"family"`
+	Src      string        `json:"src"`
+	Dst      string        `json:"dst"`
+	Services []string      `json:"services"`
+	Except   []string      `json:"except,omitempty"`
+	Old      packetVerdict `json:"old"`
+	New      packetVerdict `json:"new"`
+}
+
+type diffRecord struct {
+	Type     string `json:"type"` // "diff"
+	Old      string `json:"old"`
+	New      string `json:"new"`
+	Relation string `json:"relation"`
+	Changes  int    `json:"changes"`
+}
+
+type editRecord struct {
+	Type     string        `json:"type"` // "edit" or "alternative"
+	Step     int           `json:"step"`
+	Kind     string        `json:"kind"`
+	Filter   string        `json:"filter"`
+	Before   []string      `json:"before,omitempty"`
+	After    string        `json:"after,omitempty"`
+	Text     string        `json:"text"`
+	Also     []string      `json:"also,omitempty"`
+	Flips    bool          `json:"flips"`
+	Evaluate packetVerdict `json:"evaluated"`
+}
+
+type whyNotRecord struct {
+	Type    string        `json:"type"` // "why-not"
+	File    string        `json:"file"`
+	Packet  string        `json:"packet"`
+	Before  packetVerdict `json:"before"`
+	After   packetVerdict `json:"after"`
+	Exempt  bool          `json:"exempt"`
+	Flipped bool          `json:"flipped"`
+	Edits   int           `json:"edits"`
+}
+
+func (a *analyzer) exposure(m *analysis.Model, path string, fl flags) int {
 	from := analysis.Src(netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0"))
-	if len(a.o.from) > 0 {
-		from = analysis.Src(a.o.from...)
+	if fl.has("from") {
+		ps, _ := parseSources(fl["from"]) // checked by the flag
+		from = analysis.Src(ps...)
 	}
 	ids := m.Interfaces()
-	if a.o.iface != "" {
-		ids = []string{a.o.iface}
+	if fl.has("iface") {
+		ids = []string{fl["iface"]}
 	}
 	for i, id := range ids {
 		x, err := m.Exposure(id, from)
 		if err != nil {
-			fmt.Fprintf(a.stderr, "pfsim analyze exposure: %v\n", err)
+			fmt.Fprintf(a.e.stderr, "pfsim analyze exposure: %v\n", err)
 			return exitInvalid
 		}
-		for _, e := range x.Entries {
-			a.record("exposed", map[string]any{"interface": id, "family": e.Family, "services": e.Services,
-				"except": e.Except, "sources": e.Sources.String(), "check": checkFields(e.Check)})
-		}
-		a.record("interface", map[string]any{"interface": id, "from": x.From, "entries": len(x.Entries), "exempt": x.Exempt})
-		if a.o.json {
+		if a.asJSON {
+			for _, en := range x.Entries {
+				writeRecord(a.e.stdout, exposureRecord{Type: "exposure", File: path, Interface: id, Family: en.Family,
+					Services: en.Services, Except: en.Except, Sources: en.Sources.String(), Example: verdictOf(en.Check)})
+			}
+			writeRecord(a.e.stdout, interfaceRecord{Type: "interface", File: path, Interface: id, From: x.From,
+				Entries: len(x.Entries), Unfiltered: x.Exempt})
 			continue
 		}
 		if i > 0 {
-			fmt.Fprintln(a.stdout)
+			fmt.Fprintln(a.e.stdout)
 		}
-		fmt.Fprintf(a.stdout, "interface %s accepts from %s:\n", id, x.From)
+		fmt.Fprintf(a.e.stdout, "interface %s accepts from %s:\n", id, x.From)
 		if len(x.Entries) == 0 {
-			fmt.Fprintln(a.stdout, "  nothing")
+			fmt.Fprintln(a.e.stdout, "  nothing")
 		}
-		for _, e := range x.Entries {
-			fmt.Fprintf(a.stdout, "  %s from %s\n    e.g. %s\n", e.ServiceText(), e.Sources, e.Check)
+		for _, en := range x.Entries {
+			fmt.Fprintf(a.e.stdout, "  %s from %s\n    e.g. %s\n", en.ServiceText(), en.Sources, en.Check)
 		}
 		if len(x.Exempt) > 0 {
-			fmt.Fprintln(a.stdout, "  and everything from the AWS service addresses no filter sees (NOT-10)")
+			fmt.Fprintln(a.e.stdout, "  and everything from the AWS service addresses no filter sees (NOT-10)")
 		}
 	}
 	return exitOK
 }
 
-func (a *analyzer) shadowed(m *analysis.Model) int {
+func (a *analyzer) shadowed(m *analysis.Model, path string) int {
 	found := 0
 	for _, s := range m.Shadowed() {
 		found++
-		a.record("shadowed", map[string]any{"acl": s.ACL, "direction": s.Direction.String(), "rule": s.Rule,
-			"covered_by": s.CoveredBy, "conflict": s.Conflict, "empty": s.Empty})
-		if !a.o.json {
-			fmt.Fprintln(a.stdout, s)
+		if a.asJSON {
+			writeRecord(a.e.stdout, shadowedRecord{Type: "shadowed", File: path, ACL: s.ACL, Direction: s.Direction.String(),
+				Rule: s.Rule, CoveredBy: nonNil(s.CoveredBy), Conflict: s.Conflict, Text: s.String()})
+			continue
 		}
+		fmt.Fprintln(a.e.stdout, s)
 	}
 	for _, r := range m.Redundant() {
 		found++
-		covered := make([]string, len(r.CoveredBy))
-		for i, c := range r.CoveredBy {
-			covered[i] = c.String()
+		if a.asJSON {
+			covered := make([]string, len(r.CoveredBy))
+			for i, c := range r.CoveredBy {
+				covered[i] = c.String()
+			}
+			writeRecord(a.e.stdout, redundantRecord{Type: "redundant", File: path, Interface: r.Interface, Rule: r.Rule.String(),
+				CoveredBy: covered, Tracking: r.Tracking, Text: r.String()})
+			continue
 		}
-		a.record("redundant", map[string]any{"interface": r.Interface, "rule": r.Rule.String(), "covered_by": covered, "tracking": r.Tracking})
-		if !a.o.json {
-			fmt.Fprintln(a.stdout, r)
-		}
+		fmt.Fprintln(a.e.stdout, r)
 	}
-	if !a.o.json {
-		fmt.Fprintf(a.stderr, "pfsim analyze shadowed: %d finding(s)\n", found)
+	if !a.asJSON {
+		fmt.Fprintf(a.e.stderr, "pfsim analyze shadowed: %s\n", plural(found, "finding"))
 	}
 	if found > 0 {
 		return exitFailed
@@ -290,23 +370,23 @@ func (a *analyzer) shadowed(m *analysis.Model) int {
 	return exitOK
 }
 
-func (a *analyzer) holes(m *analysis.Model) int {
+func (a *analyzer) holes(m *analysis.Model, path string) int {
 	holes := m.Holes()
 	for _, h := range holes {
-		a.record("hole", map[string]any{"interface": h.Interface, "acl": h.ACL, "direction": h.Direction.String(),
-			"flows": h.Flows, "clients": h.Clients, "replies": h.Replies, "request": checkFields(h.Request),
-			"reply": checkFields(h.Reply), "fix": h.Fix, "fix_rule": h.FixRule.String(), "fix_direction": h.FixDirection.String(), "fixed": h.Fixed})
-		if a.o.json {
+		if a.asJSON {
+			writeRecord(a.e.stdout, holeRecord{Type: "hole", File: path, Interface: h.Interface, ACL: h.ACL, Direction: h.Direction.String(),
+				Flows: h.Flows, Clients: h.Clients, Replies: h.Replies, Request: verdictOf(h.Request), Reply: verdictOf(h.Reply),
+				Fix: h.Fix, FixDirection: h.FixDirection.String(), Fixed: h.Fixed})
 			continue
 		}
-		fmt.Fprintln(a.stdout, h)
-		fmt.Fprintf(a.stdout, "  request: %s\n  reply:   %s\n", h.Request, h.Reply)
+		fmt.Fprintln(a.e.stdout, h)
+		fmt.Fprintf(a.e.stdout, "  request: %s\n  reply:   %s\n", h.Request, h.Reply)
 		if h.Fixed {
-			fmt.Fprintln(a.stdout, "  checked: with the rule added, every such reply gets through")
+			fmt.Fprintln(a.e.stdout, "  checked: with the rule added, every such reply gets through")
 		}
 	}
-	if !a.o.json {
-		fmt.Fprintf(a.stderr, "pfsim analyze holes: %d hole(s)\n", len(holes))
+	if !a.asJSON {
+		fmt.Fprintf(a.e.stderr, "pfsim analyze holes: %s\n", plural(len(holes), "hole"))
 	}
 	if len(holes) > 0 {
 		return exitFailed
@@ -314,20 +394,17 @@ func (a *analyzer) holes(m *analysis.Model) int {
 	return exitOK
 }
 
-func (a *analyzer) diff(old, new *analysis.Model) int {
+func (a *analyzer) diff(old, new *analysis.Model, oldPath, newPath string) int {
 	d := analysis.DiffVPCs(old, new)
-	for _, c := range d.Changes {
-		now := "allowed"
-		if c.Now != flow.Allow {
-			now = "dropped"
+	if a.asJSON {
+		for _, c := range d.Changes {
+			writeRecord(a.e.stdout, diffChangeRecord{Type: "change", Now: c.Now.String(), Where: c.Where, Region: c.Region.String(),
+				Family: c.Region.Family, Src: c.Region.Src.String(), Dst: c.Region.Dst.String(), Services: c.Region.Services,
+				Except: c.Region.Except, Old: verdictOf(c.Old), New: verdictOf(c.New)})
 		}
-		a.record("change", map[string]any{"now": now, "region": c.Region.String(), "family": c.Region.Family,
-			"src": c.Region.Src.String(), "dst": c.Region.Dst.String(), "services": c.Region.Services, "except": c.Region.Except,
-			"old": checkFields(c.Old), "new": checkFields(c.New)})
-	}
-	a.record("diff", map[string]any{"old": a.o.args[0], "new": a.o.args[1], "relation": d.Relation.String(), "changes": len(d.Changes)})
-	if !a.o.json {
-		fmt.Fprintln(a.stdout, d)
+		writeRecord(a.e.stdout, diffRecord{Type: "diff", Old: oldPath, New: newPath, Relation: d.Relation.String(), Changes: len(d.Changes)})
+	} else {
+		fmt.Fprintln(a.e.stdout, d)
 	}
 	if d.Relation == analysis.Equal {
 		return exitOK
@@ -335,58 +412,49 @@ func (a *analyzer) diff(old, new *analysis.Model) int {
 	return exitFailed
 }
 
-func (a *analyzer) whyNot(m *analysis.Model, text string) int {
-	p, err := flow.ParsePacket(text)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "pfsim analyze why-not: %v\n", err)
-		a.record("error", map[string]any{"error": err.Error()})
-		return exitInvalid
-	}
+func (a *analyzer) whyNot(m *analysis.Model, path, text string, p flow.Packet) int {
 	w, err := m.WhyNot(p)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "pfsim analyze why-not: %v\n", err)
-		a.record("error", map[string]any{"error": err.Error()})
-		return exitInvalid
+		return questionError(a.e, "analyze why-not", text, err)
 	}
-	a.record("before", checkFields(w.Before))
-	edit := func(typ string, i int, e analysis.Edit) {
-		a.record(typ, map[string]any{"step": i + 1, "kind": e.Kind.String(), "filter": e.Filter, "before": e.Before,
-			"after": e.After, "text": e.Text, "also": e.Also, "flips": e.Flips, "check": checkFields(e.Check)})
-	}
-	for i, e := range w.Edits {
-		edit("edit", i, e)
-	}
-	after := checkFields(w.After)
-	after["flipped"], after["exempt"] = w.Flipped, w.Exempt
-	a.record("after", after)
-	for i, e := range w.Alternatives {
-		edit("alternative", i, e)
-	}
-	if a.o.json {
+	if a.asJSON {
+		edit := func(typ string, i int, ed analysis.Edit) {
+			writeRecord(a.e.stdout, editRecord{Type: typ, Step: i + 1, Kind: ed.Kind.String(), Filter: ed.Filter, Before: ed.Before,
+				After: ed.After, Text: ed.Text, Also: ed.Also, Flips: ed.Flips, Evaluate: verdictOf(ed.Check)})
+		}
+		for i, ed := range w.Edits {
+			edit("edit", i, ed)
+		}
+		for i, ed := range w.Alternatives {
+			edit("alternative", i, ed)
+		}
+		writeRecord(a.e.stdout, whyNotRecord{Type: "why-not", File: path, Packet: p.String(), Before: verdictOf(w.Before),
+			After: verdictOf(w.After), Exempt: w.Exempt, Flipped: w.Flipped, Edits: len(w.Edits)})
 		return exitOK
 	}
-	fmt.Fprintf(a.stdout, "now: %s\n", w.Before)
+	out := a.e.stdout
+	fmt.Fprintf(out, "now: %s\n", w.Before)
 	if w.Exempt {
-		fmt.Fprintln(a.stdout, "no filter sees this packet (NOT-10): no rule changes its fate")
+		fmt.Fprintln(out, "no filter sees this packet (NOT-10): no rule changes its fate")
 		return exitOK
 	}
 	goal := "allow"
 	if w.Before.Verdict == flow.Allow {
 		goal = "drop"
 	}
-	fmt.Fprintf(a.stdout, "to %s it:\n", goal)
-	for i, e := range w.Edits {
-		fmt.Fprintf(a.stdout, "  %d. %s\n", i+1, e)
+	fmt.Fprintf(out, "to %s it:\n", goal)
+	for i, ed := range w.Edits {
+		fmt.Fprintf(out, "  %d. %s\n", i+1, ed)
 	}
 	if w.Flipped {
-		fmt.Fprintf(a.stdout, "then: %s\n", w.After)
+		fmt.Fprintf(out, "then: %s\n", w.After)
 	} else {
-		fmt.Fprintf(a.stdout, "no edits found that flip it; with those above: %s\n", w.After)
+		fmt.Fprintf(out, "no edits found that flip it; with those above: %s\n", w.After)
 	}
 	if len(w.Alternatives) > 0 {
-		fmt.Fprintf(a.stdout, "instead of edit 1:\n")
-		for _, e := range w.Alternatives {
-			fmt.Fprintf(a.stdout, "  - %s\n", e)
+		fmt.Fprintln(out, "instead of edit 1:")
+		for _, ed := range w.Alternatives {
+			fmt.Fprintf(out, "  - %s\n", ed)
 		}
 	}
 	return exitOK

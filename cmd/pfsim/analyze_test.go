@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -18,17 +19,74 @@ const (
 	lesson11 = "../../examples/scenarios/11-aws-services-exempt.yaml"
 )
 
-// jsonRecords parses one JSON record per line and checks each has a type.
+// The records of analyze, as docs/json.md states them (the schema of
+// json_test.go's kinds).
+var (
+	verdictKind   = object(map[string]spec{"packet": req(str), "verdict": req(verdicts), "explanation": req(str)})
+	analyzeSchema = map[string]kind{
+		"exposure": object(map[string]spec{"type": req(str), "file": req(str), "interface": req(str),
+			"family": req(kind{name: "int", min: atLeast(4)}), "services": req(strings_), "except": opt(strings_),
+			"sources": req(str), "example": req(verdictKind)}),
+		"interface": object(map[string]spec{"type": req(str), "file": req(str), "interface": req(str), "from": req(str),
+			"entries": req(natInt), "unfiltered": opt(strings_)}),
+		"shadowed": object(map[string]spec{"type": req(str), "file": req(str), "acl": req(str), "direction": req(dirs),
+			"rule": req(str), "covered_by": req(strings_), "conflict": req(boolean), "text": req(str)}),
+		"redundant": object(map[string]spec{"type": req(str), "file": req(str), "interface": opt(str), "rule": req(str),
+			"covered_by": req(strings_), "tracking": req(boolean), "text": req(str)}),
+		"hole": object(map[string]spec{"type": req(str), "file": req(str), "interface": req(str), "acl": req(str),
+			"direction": req(dirs), "flows": req(str), "clients": req(strings_), "replies": req(str),
+			"request": req(verdictKind), "reply": req(verdictKind), "fix": req(str), "fix_direction": req(dirs), "fixed": req(boolean)}),
+		"change": object(map[string]spec{"type": req(str), "now": req(verdicts), "where": req(str), "region": req(str),
+			"family": req(kind{name: "int", min: atLeast(4)}), "src": req(str), "dst": req(str), "services": req(strings_),
+			"except": opt(strings_), "old": req(verdictKind), "new": req(verdictKind)}),
+		"diff": object(map[string]spec{"type": req(str), "old": req(str), "new": req(str),
+			"relation": req(kind{name: "string", enum: []string{"equal", "more permissive", "less permissive", "incomparable"}}),
+			"changes":  req(natInt)}),
+		"edit": editKind, "alternative": editKind,
+		"why-not": object(map[string]spec{"type": req(str), "file": req(str), "packet": req(str), "before": req(verdictKind),
+			"after": req(verdictKind), "exempt": req(boolean), "flipped": req(boolean), "edits": req(natInt)}),
+		"error":   schema["error"],
+		"warning": schema["warning"],
+	}
+	editKind = object(map[string]spec{"type": req(str), "step": req(posInt),
+		"kind": req(kind{name: "string", enum: []string{"add", "widen", "renumber", "remove"}}), "filter": req(str),
+		"before": opt(strings_), "after": opt(str), "text": req(str), "also": opt(strings_), "flips": req(boolean),
+		"evaluated": req(verdictKind)})
+)
+
+// jsonRecords parses one JSON record per line and checks each against the
+// schema.
 func jsonRecords(t *testing.T, out string) []map[string]any {
 	t.Helper()
 	var recs []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		var r map[string]any
 		require.NoError(t, json.Unmarshal([]byte(l), &r), l)
-		require.NotEmpty(t, r["type"], "every record has a type: %s", l)
+		typ, _ := r["type"].(string)
+		k, ok := analyzeSchema[typ]
+		require.True(t, ok, "record type %q is not in the schema: %s", typ, l)
+		assert.Empty(t, validate(typ, r, k), l)
 		recs = append(recs, r)
 	}
 	return recs
+}
+
+// docs/json.md documents every record of analyze and every field.
+func TestAnalyzeJSONDoc(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/json.md")
+	require.NoError(t, err)
+	text := string(doc)
+	var walk func(k kind)
+	walk = func(k kind) {
+		for name, s := range k.fields {
+			assert.True(t, strings.Contains(text, "`"+name+"`"), "the field %s is documented", name)
+			walk(s.kind)
+		}
+	}
+	for typ, k := range analyzeSchema {
+		assert.True(t, strings.Contains(text, "`\""+typ+"\"`"), "the record type %s is documented", typ)
+		walk(k)
+	}
 }
 
 func ofType(recs []map[string]any, typ string) []map[string]any {
@@ -57,11 +115,11 @@ func TestAnalyzeExposure(t *testing.T) {
 	code, out, _ = pfsim("analyze", "exposure", "--json", before)
 	require.Equal(t, exitOK, code)
 	recs := jsonRecords(t, out)
-	exposed := ofType(recs, "exposed")
+	exposed := ofType(recs, "exposure")
 	require.Len(t, exposed, 2)
 	assert.Equal(t, []any{"tcp 22"}, exposed[0]["services"])
 	assert.Equal(t, "192.0.2.0/24", exposed[0]["sources"])
-	assert.Equal(t, "allow", exposed[0]["check"].(map[string]any)["verdict"])
+	assert.Equal(t, "allow", exposed[0]["example"].(map[string]any)["verdict"])
 	assert.Len(t, ofType(recs, "interface"), 1)
 
 	code, _, errOut = pfsim("analyze", "exposure", "--iface", "eni-x", before)
@@ -69,14 +127,14 @@ func TestAnalyzeExposure(t *testing.T) {
 	assert.Contains(t, errOut, "interface eni-x: no such interface")
 	code, _, errOut = pfsim("analyze", "exposure", "--from", "nowhere", before)
 	assert.Equal(t, exitInvalid, code)
-	assert.Contains(t, errOut, `--from "nowhere": want a CIDR`)
+	assert.Contains(t, errOut, `--from "nowhere": want prefixes or addresses`)
 }
 
 func TestAnalyzeShadowed(t *testing.T) {
 	code, out, errOut := pfsim("analyze", "shadowed", lesson03)
 	assert.Equal(t, exitFailed, code, "a finding exits 1")
 	assert.Equal(t, "network ACL acl-block-wrong ingress rule 110 deny -1 198.51.100.66/32 never matches: rule 100 allow -1 0.0.0.0/0 matches all its packets first, some with the opposite action\n", out)
-	assert.Contains(t, errOut, "1 finding(s)")
+	assert.Contains(t, errOut, "1 finding")
 
 	code, out, _ = pfsim("analyze", "shadowed", before)
 	assert.Equal(t, exitFailed, code)
@@ -98,7 +156,7 @@ func TestAnalyzeShadowed(t *testing.T) {
 func TestAnalyzeHoles(t *testing.T) {
 	code, out, errOut := pfsim("analyze", "holes", lesson02)
 	assert.Equal(t, exitFailed, code)
-	assert.Contains(t, errOut, "2 hole(s)")
+	assert.Contains(t, errOut, "2 holes")
 	// TRACE-B: the web server's replies, and AWS's advice as the fix.
 	assert.Contains(t, out, "interface eni-web accepts tcp 80 from 0.0.0.0/0, but network ACL acl-web egress drops the replies (tcp to 0.0.0.0/0 ports 1024-65535) for Linux 32768-60999, Windows 49152-65535, NAT gateways and load balancers 1024-65535: add to network ACL acl-web egress: 110 allow tcp 1024-65535 0.0.0.0/0\n")
 	assert.Contains(t, out, "  reply:   tcp 10.0.1.10:80 > 198.51.100.7:50000 [S.]: ")
@@ -109,14 +167,14 @@ func TestAnalyzeHoles(t *testing.T) {
 	assert.Equal(t, exitFailed, code)
 	holes := ofType(jsonRecords(t, out), "hole")
 	require.Len(t, holes, 2)
-	assert.Equal(t, "110 allow tcp 1024-65535 0.0.0.0/0", holes[0]["fix_rule"])
+	assert.Equal(t, "add to network ACL acl-web egress: 110 allow tcp 1024-65535 0.0.0.0/0", holes[0]["fix"])
 	assert.Equal(t, []any{"NAT gateways and load balancers 1024-65535"}, holes[0]["clients"])
 	assert.Equal(t, true, holes[0]["fixed"])
 	assert.Equal(t, "drop", holes[0]["reply"].(map[string]any)["verdict"])
 
 	code, _, errOut = pfsim("analyze", "holes", lesson05)
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, errOut, "0 hole(s)")
+	assert.Contains(t, errOut, "0 holes")
 }
 
 func TestAnalyzeDiff(t *testing.T) {
@@ -135,13 +193,11 @@ func TestAnalyzeDiff(t *testing.T) {
 	assert.True(t, strings.HasPrefix(out, "less permissive\n"), out)
 
 	code, out, _ = pfsim("analyze", "--json", "diff", before, after)
-	assert.Equal(t, exitInvalid, code, "flags come after the command")
-	code, out, _ = pfsim("analyze", "diff", "--json", before, after)
 	assert.Equal(t, exitFailed, code)
 	recs := jsonRecords(t, out)
 	changes := ofType(recs, "change")
 	require.Len(t, changes, 2)
-	assert.Equal(t, "allowed", changes[0]["now"])
+	assert.Equal(t, "allow", changes[0]["now"])
 	assert.Equal(t, "drop", changes[0]["old"].(map[string]any)["verdict"])
 	assert.Equal(t, "allow", changes[0]["new"].(map[string]any)["verdict"])
 	summary := ofType(recs, "diff")
@@ -177,10 +233,11 @@ func TestAnalyzeWhyNot(t *testing.T) {
 	require.Len(t, edits, 2, "the ACL, then the group")
 	assert.Equal(t, "network ACL acl-web ingress", edits[0]["filter"])
 	assert.Equal(t, "security group sg-web ingress", edits[1]["filter"])
-	afterRec := ofType(recs, "after")
-	require.Len(t, afterRec, 1)
-	assert.Equal(t, true, afterRec[0]["flipped"])
-	assert.Equal(t, "allow", afterRec[0]["verdict"])
+	answer := ofType(recs, "why-not")
+	require.Len(t, answer, 1)
+	assert.Equal(t, true, answer[0]["flipped"])
+	assert.Equal(t, "drop", answer[0]["before"].(map[string]any)["verdict"])
+	assert.Equal(t, "allow", answer[0]["after"].(map[string]any)["verdict"])
 
 	code, out, _ = pfsim("analyze", "why-not", lesson11, "udp 10.0.0.10:40000 > 169.254.169.253:53")
 	assert.Equal(t, exitOK, code)
@@ -189,6 +246,9 @@ func TestAnalyzeWhyNot(t *testing.T) {
 	code, _, errOut := pfsim("analyze", "why-not", lesson02, "tcp 1.2.3.4 > 5.6.7.8")
 	assert.Equal(t, exitInvalid, code)
 	assert.Contains(t, errOut, "pfsim analyze why-not:")
+	code, _, errOut = pfsim("analyze", "why-not", "testdata/no-such-file.yaml", "tcp 1.2.3.4 > 5.6.7.8")
+	assert.Equal(t, exitInvalid, code)
+	assert.Contains(t, errOut, "pfsim analyze why-not:", "the packet text is checked first")
 	code, _, errOut = pfsim("analyze", "why-not", lesson02, "tcp 1.2.3.4:1 > 5.6.7.8:2 [S]")
 	assert.Equal(t, exitInvalid, code)
 	assert.Contains(t, errOut, "is an interface's address")
@@ -196,6 +256,9 @@ func TestAnalyzeWhyNot(t *testing.T) {
 
 func TestAnalyzeUsage(t *testing.T) {
 	code, out, _ := pfsim("analyze", "--help")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "Usage: pfsim analyze COMMAND")
+	code, out, _ = pfsim("help", "analyze")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, out, "Usage: pfsim analyze COMMAND")
 	code, out, _ = pfsim("analyze", "holes", "-h")
@@ -206,12 +269,14 @@ func TestAnalyzeUsage(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"analyze"}, "Usage: pfsim analyze"},
+		{[]string{"analyze"}, "no command given"},
 		{[]string{"analyze", "frobnicate"}, `unknown command "frobnicate"`},
-		{[]string{"analyze", "diff", before}, "diff takes 2 argument(s), got 1"},
-		{[]string{"analyze", "holes"}, "holes takes 1 argument(s), got 0"},
-		{[]string{"analyze", "holes", "--iface", "x", before}, "unknown flag --iface"},
+		{[]string{"analyze", "hole", before}, `unknown command "hole" (did you mean holes?)`},
+		{[]string{"analyze", "diff", before}, "analyze diff: want 2 operand(s), got 1"},
+		{[]string{"analyze", "holes"}, "analyze holes: want 1 operand(s), got 0"},
+		{[]string{"analyze", "holes", "--iface", "x", before}, "--iface and --from are for exposure"},
 		{[]string{"analyze", "exposure", before, "--iface"}, "--iface needs a value"},
+		{[]string{"analyze", "exposure", before, "--jsn"}, "unknown flag --jsn (did you mean --json?)"},
 	}
 	for _, tc := range bad {
 		code, _, errOut := pfsim(tc.args...)

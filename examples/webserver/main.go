@@ -4,7 +4,8 @@
 //
 //	go run ./examples/webserver
 //
-// Every step prints the verdict and the explanation pfsim gives for it.
+// Every packet prints its verdict, then each filter it met (ACL, SG) with
+// the explanation pfsim gives for that filter's decision.
 package main
 
 import (
@@ -85,9 +86,24 @@ func (l *lab) send(dir flow.Direction, text string) (flow.Decision, error) {
 	if err != nil {
 		return flow.Decision{}, err
 	}
-	fmt.Fprintf(l.w, "t=%-6s %-7s %-45s %s\n         %s\n", l.now, dir, text, strings.ToUpper(path.Final.Verdict.String()), path.Why())
+	fmt.Fprintf(l.w, "t=%-6s %-7s %-45s %s\n", l.now, dir, text, strings.ToUpper(path.Final.Verdict.String()))
+	// Every filter the packet met, in order, each with the rule that
+	// decided: the ACL's allow matters as much as the group's.
+	for i := range path.Hops {
+		h := &path.Hops[i]
+		fmt.Fprintf(l.w, "         %-3s %s\n", stageName(h.Decision.Stage), h.Explain(&path.Packet))
+	}
 	l.now += 10 * time.Millisecond
 	return path.Final, nil
+}
+
+// stageName labels a hop: "ACL" for the subnet's network ACL, "SG" for
+// the interface's security groups.
+func stageName(s flow.StageKind) string {
+	if s == flow.StageNACL {
+		return "ACL"
+	}
+	return "SG"
 }
 
 type step struct {

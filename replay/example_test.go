@@ -1,0 +1,94 @@
+package replay_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pfsim/pfsim/capture"
+	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/flowlog"
+	"github.com/pfsim/pfsim/internal/pcaptest"
+	"github.com/pfsim/pfsim/replay"
+	"github.com/pfsim/pfsim/scenario"
+	"github.com/pfsim/pfsim/vpc"
+)
+
+// pingVPC is lesson 10's VPC: AWS's flow log example, where the security
+// group lets ICMP in but the network ACL lets no ICMP out.
+func pingVPC() *vpc.VPC {
+	f, _, err := scenario.Load("../examples/scenarios/10-ping-sg-admits-acl-rejects.yaml")
+	if err != nil {
+		panic(err)
+	}
+	v, err := vpc.New(scenario.Config(f))
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// Replaying a capture of two pings, with the flow log AWS would write.
+func ExampleCapture() {
+	// A capture: two echo requests to the instance, each answered.
+	var recs []pcaptest.Record
+	for i := 0; i < 2; i++ {
+		req := flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1 len 84")
+		at := time.Unix(1432917027+int64(i), 0)
+		recs = append(recs,
+			pcaptest.Record{Time: at, Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(req))},
+			pcaptest.Record{Time: at.Add(time.Millisecond), Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(req.Reverse()))})
+	}
+	var file bytes.Buffer
+	_ = pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&file, recs)
+
+	rd, err := capture.NewReader(&file, "ping.pcap")
+	if err != nil {
+		panic(err)
+	}
+	w := flowlog.NewWriter(os.Stdout)
+	agg, _ := flowlog.NewAggregator(flowlog.TenMinutes, "123456789010", w.Write)
+	sum, err := replay.Capture(pingVPC(), rd, replay.Options{FlowLog: agg, Explain: 1})
+	if err != nil {
+		panic(err)
+	}
+	_ = w.Flush()
+	fmt.Printf("%d packets: %d allowed, %d dropped\n", sum.Packets, sum.Allowed, sum.Dropped)
+	for _, g := range sum.Drops {
+		fmt.Println(g.Packets, g.Interface, g)
+	}
+	fmt.Println(sum.FirstDrops[0].Why)
+	// Output:
+	// 2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 2 168 1432917027 1432917028 ACCEPT OK
+	// 2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 2 168 1432917027 1432917028 REJECT OK
+	// 4 packets: 2 allowed, 2 dropped
+	// 2 eni-1235b8ca123456789 network ACL acl-ping egress rule * (default deny)
+	// allowed by security group connection tracking: part of a connection opened 1ms ago (ICMP), whatever the rules say; then dropped by network ACL acl-ping egress rule * (default deny): no rule allows icmp echo-reply to 203.0.113.12; network ACLs are stateless, so the reply to a request needs a rule of its own (an icmp rule for type 0, echo-reply)
+}
+
+// Checking a flow log against the VPC: AWS's own records of the ping
+// agree; a record that says the replies were accepted does not.
+func ExampleFlowLogs() {
+	log := `2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 1 84 1432917150 1432917150 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 - - - - - - - 1432917600 1432918200 - NODATA
+`
+	rd, err := flowlog.NewReader(strings.NewReader(log), "flows.log")
+	if err != nil {
+		panic(err)
+	}
+	rep, err := replay.FlowLogs(pingVPC(), rd, "flows.log", replay.Options{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d records, %d replayed, %d agree, %d NODATA\n", rep.Records, rep.Played, rep.Agree, rep.NoData)
+	for _, d := range rep.Disagreements {
+		fmt.Printf("line %d: logged %s, pfsim dropped %d of %d: %s\n", d.Line, d.Logged, d.Dropped, d.Played, d.Packet)
+	}
+	// Output:
+	// 4 records, 3 replayed, 2 agree, 1 NODATA
+	// line 3: logged ACCEPT, pfsim dropped 1 of 1: icmp 172.31.16.139 > 203.0.113.12 echo-reply len 84
+}
