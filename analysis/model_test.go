@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"net/netip"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -8,6 +10,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/sg"
 	"github.com/pfsim/pfsim/vpc"
 )
 
@@ -135,4 +138,32 @@ func cross(cfg vpc.Config, iface string, dir flow.Direction, p *flow.Packet) Che
 	}
 	c.Verdict, c.Why = path.Final.Verdict, path.Explain()
 	return c
+}
+
+// TestModelConcurrent: a Model answers from several goroutines at once
+// (run with -race), the same answers as from one.
+func TestModelConcurrent(t *testing.T) {
+	cfg := vpc.Config{
+		Subnets: []vpc.Subnet{{ID: "s", CIDR: netip.MustParsePrefix("10.0.1.0/24")}},
+		SecurityGroups: []sg.Group{{ID: "sg-web",
+			Ingress: []sg.Rule{{Protocol: 6, FromPort: 443, ToPort: 443, CIDR: netip.MustParsePrefix("0.0.0.0/0")}}}},
+		Interfaces: []vpc.Interface{{ID: "eni-web", Subnet: "s", PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.1.10")}, Groups: []string{"sg-web"}}},
+	}
+	m, err := NewModel(cfg)
+	require.NoError(t, err)
+	want, err := m.Exposure("eni-web", All())
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x, err := m.Exposure("eni-web", All())
+			assert.NoError(t, err)
+			assert.Equal(t, want.String(), x.String())
+			assert.False(t, m.Reach().IsEmpty())
+			assert.Equal(t, flow.Allow, m.Send(flow.MustParsePacket("tcp 198.51.100.7:50000 > 10.0.1.10:443 [S]")).Verdict)
+		}()
+	}
+	wg.Wait()
 }
