@@ -45,6 +45,9 @@
 //
 //	acl.yaml:12:9: nacl acl-public ingress rule_no 32767: must be 1..32766
 //
+// [Marshal] goes the other way: it writes a [vpc.Config] as a file
+// without steps, which Parse reads back to the same VPC.
+//
 // Rule-level checks of security groups and network ACLs are those of
 // [sg.Group.Validate] and [nacl.ACL.Validate], reported at the field they
 // name. What AWS enforces about subnets, interfaces and prefix lists, and

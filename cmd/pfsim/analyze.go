@@ -3,10 +3,13 @@ package main
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/pfsim/pfsim/analysis"
 	"github.com/pfsim/pfsim/flow"
+	"github.com/pfsim/pfsim/ingest"
+	"github.com/pfsim/pfsim/ingest/source"
 	"github.com/pfsim/pfsim/scenario"
 	"github.com/pfsim/pfsim/vpc"
 )
@@ -16,8 +19,10 @@ const analyzeUsage = `Usage: pfsim analyze COMMAND [--json] ...
 Answers questions about the rules of the VPC a file describes, exactly:
 for every packet at once, not for samples. The answers are about new
 flows, the packets no tracked connection admits; holes are about the
-replies the stateless network ACLs drop. FILE is a scenario file; the VPC
-it declares (before any step) is analysed.
+replies the stateless network ACLs drop. FILE is a scenario file (the VPC
+it declares, before any step, is analysed) or a file pfsim import reads on
+its own, such as a Terraform configuration or plan (the AWS CLI's describe
+outputs make a VPC together: import them into a scenario file first).
 
   exposure FILE [--iface ID] [--from CIDR[,CIDR...]]
         what each interface (or ID alone) accepts from the sources (by
@@ -68,9 +73,41 @@ func init() { analyzeCommand.run = runAnalyze }
 var analyzeOperands = map[string]int{"exposure": 1, "shadowed": 1, "holes": 1, "diff": 2, "why-not": 2}
 
 // loadConfig reads the VPC a file describes, reporting the file's
-// warnings. It is the one place that knows the formats analyze reads:
-// scenario files.
+// warnings and problems. It is the one place that knows the formats
+// analyze reads: a scenario file (its steps are not run), or anything
+// pfsim import reads (AWS CLI JSON, Terraform), told apart by content.
 func loadConfig(e *env, asJSON bool, path string) (vpc.Config, bool) {
+	if data, err := os.ReadFile(path); err == nil && ingest.Detect(path, data) != ingest.Scenario {
+		m, err := ingest.Read([]source.File{{Name: path, Data: data}}, ingest.Options{})
+		for _, w := range m.Warnings {
+			if asJSON {
+				// A warning about a whole file is written at its start.
+				w2 := w
+				w2.Pos = source.Pos{}
+				writeRecord(e.stdout, warningRecord{Type: "warning", File: path, Line: max(w.Pos.Line, 1), Col: max(w.Pos.Col, 1), Message: w2.String()})
+				continue
+			}
+			fmt.Fprintln(e.stderr, warningLine(w))
+		}
+		if err == nil {
+			return m.Config, true
+		}
+		errs := source.Errors(err)
+		if len(errs) == 0 {
+			reportUnreadable(e, asJSON, path, err)
+		}
+		for _, x := range errs {
+			if asJSON {
+				bare := *x
+				bare.Pos = source.Pos{}
+				writeRecord(e.stdout, errorRecord{Type: "error", Kind: "invalid", File: path, Line: x.Pos.Line, Col: x.Pos.Col,
+					Field: x.Field, Message: bare.Error()})
+				continue
+			}
+			fmt.Fprintln(e.stderr, x.Error())
+		}
+		return vpc.Config{}, false
+	}
 	f, warns, err := scenario.Load(path)
 	reportWarnings(e, asJSON, warns)
 	if err != nil {

@@ -130,6 +130,16 @@ func TestAnalyzeExposure(t *testing.T) {
 	assert.Contains(t, errOut, `--from "nowhere": want prefixes or addresses`)
 }
 
+// A Terraform configuration is read as pfsim import reads it.
+func TestAnalyzeTerraform(t *testing.T) {
+	code, out, errOut := pfsim("analyze", "exposure", "../../ingest/terraform/testdata/seed.tf")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "interface aws_instance.web accepts from 0.0.0.0/0, ::/0:\n  tcp 22, 80 from 0.0.0.0/0\n")
+	code, out, _ = pfsim("analyze", "diff", "--json", "../../ingest/terraform/testdata/seed.tf", "../../ingest/terraform/testdata/seed.tf")
+	assert.Equal(t, exitOK, code)
+	assert.Equal(t, "equal", ofType(jsonRecords(t, out), "diff")[0]["relation"])
+}
+
 func TestAnalyzeShadowed(t *testing.T) {
 	code, out, errOut := pfsim("analyze", "shadowed", lesson03)
 	assert.Equal(t, exitFailed, code, "a finding exits 1")

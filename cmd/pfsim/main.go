@@ -42,6 +42,7 @@ var commands = []*command{
 	sendCommand,
 	connectCommand,
 	replayCommand,
+	importCommand,
 	analyzeCommand,
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"github.com/pfsim/pfsim/capture"
 	"github.com/pfsim/pfsim/flowlog"
+	"github.com/pfsim/pfsim/ingest"
+	"github.com/pfsim/pfsim/ingest/source"
 	"github.com/pfsim/pfsim/replay"
 	"github.com/pfsim/pfsim/scenario"
 	"github.com/pfsim/pfsim/vpc"
@@ -22,8 +24,10 @@ import (
 
 const replayUsage = `Usage: pfsim replay --vpc FILE [flags] INPUT
 
-Replays real traffic through the VPC that FILE describes (a scenario file;
-its steps are not run). INPUT is told by its content, plain or gzipped:
+Replays real traffic through the VPC that FILE describes: a scenario file
+(its steps are not run), or anything pfsim import reads (the JSON of AWS's
+describe commands merged into one file, a Terraform file or plan). INPUT is
+told by its content, plain or gzipped:
 
   a capture (pcap or pcapng; Ethernet with or without VLAN tags, Linux
   cooked, raw IP): every packet with an interface's address at one end goes
@@ -121,9 +125,12 @@ func replayOptionsOf(fl flags, inputs []string) (replayOptions, error) {
 }
 
 // loadVPC reads the VPC to replay through from path. It reads a scenario
-// file (its steps are not run); other formats of VPC descriptions go
-// here, told apart by their content.
+// file (its steps are not run), or anything pfsim import reads (AWS JSON,
+// Terraform), told apart by their content.
 func loadVPC(path string) (vpc.Config, []string, error) {
+	if data, err := os.ReadFile(path); err == nil && ingest.Detect(path, data) != ingest.Scenario {
+		return loadIngest(source.File{Name: path, Data: data})
+	}
 	f, warns, err := scenario.Load(path)
 	var words []string
 	for _, w := range warns {

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/pfsim/pfsim/ingest"
+	"github.com/pfsim/pfsim/ingest/source"
+	"github.com/pfsim/pfsim/scenario"
+	"github.com/pfsim/pfsim/vpc"
+)
+
+const importUsage = `Usage: pfsim import [--vpc ID] FILE...
+
+Reads a VPC from the files given and writes it on standard output as a
+scenario file without steps, to edit and run with pfsim check. Each
+file's kind is told by its content:
+
+  - the JSON of aws ec2 describe-security-groups, describe-security-group-rules,
+    describe-network-acls, describe-subnets, describe-network-interfaces,
+    describe-instances, describe-managed-prefix-lists, get-managed-prefix-list-entries
+    and describe-vpcs (all the files together make one VPC)
+  - Terraform configurations (.tf) and plans (terraform show -json)
+  - scenario files (their VPC; their steps are left out)
+
+Above each object, a comment says where it was read. Warnings (what was
+read but should be known, such as a security group the files name but do
+not describe) go to standard error as FILE:LINE:COL: warning: ...
+
+Exit status: 0 when the VPC was written, 2 when a file is invalid or
+cannot be read (each problem on standard error as FILE:LINE:COL: ...).
+
+  --vpc ID   the VPC to read when the AWS JSON describes several
+`
+
+var importCommand = &command{
+	name:    "import",
+	args:    "[--vpc ID] FILE...",
+	summary: "write a scenario from AWS JSON, Terraform or scenario files",
+	help:    importUsage,
+	flags:   []flagSpec{{name: "vpc", value: "ID"}},
+}
+
+func init() { importCommand.run = runImport }
+
+// runImport is `pfsim import`.
+func runImport(e *env, fl flags, paths []string) int {
+	stdout, stderr := e.stdout, e.stderr
+	if len(paths) == 0 {
+		fmt.Fprintf(stderr, "pfsim import: no file given\nUsage: pfsim import %s\nRun 'pfsim help import' for more.\n", importCommand.args)
+		return exitInvalid
+	}
+	var files []source.File
+	status := exitOK
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", p, err)
+			status = exitInvalid
+			continue
+		}
+		files = append(files, source.File{Name: p, Data: data})
+	}
+	if status != exitOK {
+		return status
+	}
+
+	m, err := ingest.Read(files, ingest.Options{VPC: fl["vpc"]})
+	for _, w := range m.Warnings {
+		fmt.Fprintln(stderr, warningLine(w))
+	}
+	if err != nil {
+		errs := source.Errors(err)
+		if len(errs) == 0 {
+			fmt.Fprintln(stderr, err)
+		}
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e)
+		}
+		fmt.Fprintf(stderr, "pfsim import: %d problem(s); nothing written\n", max(len(errs), 1))
+		return exitInvalid
+	}
+	data, err := scenario.MarshalWith(m.Config, importOptions(paths, m))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitInvalid
+	}
+	if _, err := stdout.Write(data); err != nil {
+		fmt.Fprintf(stderr, "pfsim import: %v\n", err)
+		return exitInvalid
+	}
+	return exitOK
+}
+
+// importOptions names the scenario after its files and says where each
+// object came from.
+func importOptions(paths []string, m *ingest.Model) scenario.MarshalOptions {
+	header := []string{"Written by pfsim import from:"}
+	for i, p := range paths {
+		header = append(header, "  "+p+" ("+m.Kinds[i].String()+")")
+	}
+	header = append(header, "Add steps (packet, connect, change) with expectations, then run: pfsim check FILE")
+	name := "imported from " + strings.Join(paths, ", ")
+	if len(paths) > 2 {
+		name = fmt.Sprintf("imported from %s and %d other files", paths[0], len(paths)-1)
+	}
+	listens := false
+	for _, i := range m.Config.Interfaces {
+		listens = listens || len(i.Listening) > 0
+	}
+	if len(m.Config.Interfaces) > 0 && !listens {
+		header = append(header, "What each host listens on is not in the input: give the interfaces",
+			"listening: [tcp/80, ...] for connect steps (a connect to any other port is refused).")
+	}
+	return scenario.MarshalOptions{
+		Name:   name,
+		Header: header,
+		Note: func(k vpc.Kind, id string) string {
+			o, ok := m.Origin(k, id)
+			switch {
+			case !ok || o.Pos.File == "":
+				return ""
+			case o.Named && k == vpc.KindPrefixList:
+				return "not in the input, only named (at " + o.Pos.String() + "): kept without entries, so rules that name it match nothing"
+			case o.Named:
+				return "not in the input, only named (at " + o.Pos.String() + "): kept without rules; rules that name it\n" +
+					"match the addresses of the interfaces here that carry it, and no other"
+			}
+			return "from " + o.Pos.String()
+		},
+	}
+}
+
+// loadIngest reads a VPC from a file of a kind import reads, for replay:
+// its warnings as lines "FILE:LINE:COL: warning: ...", its problems
+// joined one per line.
+func loadIngest(f source.File) (vpc.Config, []string, error) {
+	m, err := ingest.Read([]source.File{f}, ingest.Options{})
+	var words []string
+	for _, w := range m.Warnings {
+		words = append(words, warningLine(w))
+	}
+	return m.Config, words, err
+}
+
+// warningLine is "FILE:LINE:COL: warning: RESOURCE FIELD: what (hint)".
+func warningLine(w source.Warning) string {
+	rest := w
+	rest.Pos = source.Pos{}
+	if w.Pos.File == "" {
+		return "warning: " + rest.String()
+	}
+	return w.Pos.String() + ": warning: " + rest.String()
+}
