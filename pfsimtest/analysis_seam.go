@@ -42,5 +42,7 @@ type exactEngine interface {
 	OnlyIn(a, b vpc.Config, space Space) (p flow.Packet, found bool, err error)
 }
 
-// engine is the exact analysis in use.
-var engine exactEngine = enumeration{limit: enumerationLimit}
+// engine is the exact analysis in use: package analysis's (symbolic, in
+// analysis_engine.go). The enumeration stays as a second, independent
+// engine that tests can call by name.
+var engine exactEngine = symbolic{}

@@ -48,7 +48,7 @@ func TestNeverReaches(t *testing.T) {
 				"> 10.0.1.10:443 [S]", "allowed by security group sg-web ingress rule #1"}},
 		// From anywhere to the database: from the web server, on 5432.
 		{"anywhere to db", pfsimtest.Space{Src: prefixes("0.0.0.0/0"), Dst: db}, false,
-			[]string{"tcp 10.0.1.10:49152 > 10.0.3.30:5432 [S]", "between: eni-web and eni-db", "sg-db ingress tcp 5432 from sg-web"}},
+			[]string{"tcp 10.0.1.10:50000 > 10.0.3.30:5432 [S]", "between: eni-web and eni-db", "sg-db ingress tcp 5432 from sg-web"}},
 		// A malformed space cannot be analysed.
 		{"bad space", pfsimtest.Space{DstPorts: []pfsimtest.PortRange{{From: 9, To: 1}}}, false,
 			[]string{"cannot analyse the space: space: port range 9-1 ends below its start"}},
@@ -104,7 +104,7 @@ func TestEquivalent(t *testing.T) {
 	require.Len(t, r.failures, 1)
 	msg := r.failures[0]
 	assert.Contains(t, msg, "Equivalent: the first lets a packet of the space through, the second drops it")
-	assert.Contains(t, msg, "packet:  tcp 192.0.2.7:49152 > 10.0.1.10:443 [S]")
+	assert.Contains(t, msg, "packet:  tcp 192.0.2.10:50000 > 10.0.1.10:443 [S]")
 	assert.Contains(t, msg, "first:   outside to eni-web")
 	assert.Contains(t, msg, "second:  outside to eni-web")
 	assert.Contains(t, msg, "dropped by network ACL acl-public ingress rule 90")

@@ -251,7 +251,7 @@ func build(cfg Config) (*state, map[string]*sg.Set, error) {
 		subnets: map[string]*subnetState{},
 		ifaces:  map[string]*ifaceState{},
 		byAddr:  map[netip.Addr]*ifaceState{},
-		exempt:  map[netip.Addr]string{},
+		exempt:  exemptAddrs(cfg),
 	}
 	if c, err := nacl.Compile(nacl.Default(DefaultACL)); err == nil {
 		st.acls[DefaultACL] = c
@@ -270,13 +270,6 @@ func build(cfg Config) (*state, map[string]*sg.Set, error) {
 			s.ACL = DefaultACL
 		}
 		st.subnets[s.ID] = &subnetState{Subnet: s, acl: st.acls[s.ACL]}
-		addReserved(st.exempt, s)
-	}
-	for _, a := range awsServiceAddrs {
-		st.exempt[a.addr] = a.what
-	}
-	if cfg.CIDR.IsValid() && cfg.CIDR.Addr().Is4() {
-		st.exempt[nth(cfg.CIDR.Masked().Addr(), 2)] = "the Amazon DNS server (VPC base + 2)"
 	}
 	groups := map[string]sg.Group{}
 	for _, g := range cfg.SecurityGroups {
@@ -415,6 +408,60 @@ func addReserved(m map[netip.Addr]string, s Subnet) {
 		m[nth(base, 2)] = "an AWS-reserved address (subnet " + s.ID + " base + 2, the Amazon DNS server in the VPC's first range)"
 		m[nth(base, 3)] = "an AWS-reserved address (subnet " + s.ID + " base + 3)"
 	}
+}
+
+// exemptAddrs returns the addresses of cfg whose traffic no filter sees,
+// each with the AWS service it is (NOT-10).
+func exemptAddrs(cfg Config) map[netip.Addr]string {
+	m := map[netip.Addr]string{}
+	for _, s := range cfg.Subnets {
+		addReserved(m, s)
+	}
+	for _, a := range awsServiceAddrs {
+		m[a.addr] = a.what
+	}
+	if cfg.CIDR.IsValid() && cfg.CIDR.Addr().Is4() {
+		m[nth(cfg.CIDR.Masked().Addr(), 2)] = "the Amazon DNS server (VPC base + 2)"
+	}
+	return m
+}
+
+// linkLocal is the IPv6 link-local block: traffic to or from any address
+// in it is the VPC router's, which no filter sees (NOT-10).
+var linkLocal = netip.MustParsePrefix("fe80::/10")
+
+// Exemption is a block of addresses whose traffic no filter sees: an AWS
+// service, a reserved address of a subnet, or the IPv6 link-local block
+// (NOT-10).
+type Exemption struct {
+	// Prefix is the block: a single address (/32, /128), or fe80::/10.
+	Prefix netip.Prefix
+	// What names the service, as explanations word it.
+	What string
+}
+
+// Exemptions returns the blocks whose traffic no filter of a VPC built
+// from c sees, sorted by address: a packet to or from any of them is
+// allowed without meeting a network ACL or a security group ([VPC.Send],
+// [ENI.Cross]). They are the AWS service addresses of the package
+// documentation, each subnet's base + 1, + 2 and + 3 in either family, the
+// VPC's base + 2 when [Config.CIDR] is given, and fe80::/10. Tools that
+// reason about every packet at once, rather than one at a time, need the
+// list; it is the one Send uses.
+func (c *Config) Exemptions() []Exemption {
+	m := exemptAddrs(*c)
+	out := make([]Exemption, 0, len(m)+1)
+	for a, what := range m {
+		out = append(out, Exemption{Prefix: netip.PrefixFrom(a, a.BitLen()), What: what})
+	}
+	out = append(out, Exemption{Prefix: linkLocal, What: "the VPC router (link-local)"})
+	slices.SortFunc(out, func(x, y Exemption) int {
+		if c := x.Prefix.Addr().Compare(y.Prefix.Addr()); c != 0 {
+			return c
+		}
+		return x.Prefix.Bits() - y.Prefix.Bits()
+	})
+	return out
 }
 
 // exemptWhat says which AWS service a, if any, is.

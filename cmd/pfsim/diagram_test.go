@@ -11,8 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const lesson02 = "../../examples/scenarios/02-stateless-acl-return-ports.yaml"
-
 // trace --format mermaid and svg draw one file; the exit status is trace's.
 func TestTraceFormat(t *testing.T) {
 	code, out, errOut := pfsim("trace", "--format", "mermaid", lesson02)

@@ -44,6 +44,7 @@ var commands = []*command{
 	replayCommand,
 	importCommand,
 	serveCommand,
+	analyzeCommand,
 }
 
 // command is one subcommand: its name, its usage, its flags and what it
