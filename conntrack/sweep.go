@@ -12,10 +12,10 @@ import (
 // [Table.Create] sweeps a few slots of its own as well; Sweep is for
 // callers that want expired entries gone sooner, or counted exactly.
 func (t *Table) Sweep(now time.Time, max int) int {
-	if !validTime(now) {
+	n, ok := unixNano(now)
+	if !ok {
 		return 0
 	}
-	n := now.UnixNano()
 	if max <= 0 {
 		return t.sweepAll(n)
 	}

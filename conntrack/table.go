@@ -190,12 +190,12 @@ func (t *Table) Lookup(p *flow.Packet, now time.Time) (r Result, ok bool) {
 // Result. It does not allocate.
 func (t *Table) LookupInto(p *flow.Packet, now time.Time, r *Result) bool {
 	*r = Result{}
-	if !validTime(now) {
+	n, ok := unixNano(now)
+	if !ok {
 		return false // refused: see CheckTime
 	}
 	var ck flow.Key
 	same, s, tag := t.locate(p, &ck)
-	n := now.UnixNano()
 	s.mu.Lock()
 	// The home slot first, inline: it holds the flow for most packets.
 	slots := s.slots
@@ -303,13 +303,13 @@ const createSweep = 4
 // With a warm table (room in the shard under its load limit) Create does
 // not allocate.
 func (t *Table) Create(p *flow.Packet, now time.Time) (Result, Status) {
-	if !validTime(now) {
+	n, ok := unixNano(now)
+	if !ok {
 		return Result{}, BadTime
 	}
 	st := startState(p)
 	var ck flow.Key
 	same, s, tag := t.locate(p, &ck)
-	n := now.UnixNano()
 	s.mu.Lock()
 	s.seeLocked(n)
 	for swept := false; ; swept = true {
@@ -444,10 +444,10 @@ type Conn struct {
 // Conns returns the live connections at now, in no particular order. It
 // allocates; it is meant for tools and tests, not the packet path.
 func (t *Table) Conns(now time.Time) []Conn {
-	if !validTime(now) {
+	n, ok := unixNano(now)
+	if !ok {
 		return nil
 	}
-	n := now.UnixNano()
 	var out []Conn
 	for i := range t.shards {
 		s := &t.shards[i]

@@ -48,3 +48,12 @@ func validTime(now time.Time) bool {
 	s := now.Unix()
 	return s >= minSec && s <= maxSec
 }
+
+// unixNano returns now in nanoseconds since 1970, as a table keeps times,
+// and whether the table accepts now: the check and the conversion share
+// one reading of now's seconds, so the packet path pays for the check
+// two comparisons only. The nanoseconds are meaningful only when ok.
+func unixNano(now time.Time) (n int64, ok bool) {
+	s := now.Unix()
+	return s*1e9 + int64(now.Nanosecond()), s >= minSec && s <= maxSec
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/pfsim/pfsim/internal/allocs"
 )
@@ -76,4 +77,27 @@ func TestCheckTimeAllocs(t *testing.T) {
 	n := allocs.Count(1000, func() { err = CheckTime(now) })
 	assert.NoError(t, err)
 	assert.Zero(t, n)
+}
+
+// unixNano agrees with time.Time.UnixNano on every time a table accepts,
+// in any location, and with validTime on
+// whether it accepts it.
+func TestUnixNano(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sec := rapid.Int64Range(MinTime.Unix()-5e9, MaxTime.Unix()+5e9).Draw(t, "sec")
+		nsec := rapid.Int64Range(0, 999_999_999).Draw(t, "nsec")
+		now := time.Unix(sec, nsec)
+		if rapid.Bool().Draw(t, "in a location") {
+			now = now.In(time.FixedZone("x", rapid.IntRange(-14*3600, 14*3600).Draw(t, "offset")))
+		}
+		n, ok := unixNano(now)
+		if ok != validTime(now) {
+			t.Fatalf("%v: unixNano says %v, validTime %v", now, ok, validTime(now))
+		}
+		if ok && n != now.UnixNano() {
+			t.Fatalf("%v: unixNano %d, UnixNano %d", now, n, now.UnixNano())
+		}
+	})
+	_, ok := unixNano(time.Time{})
+	assert.False(t, ok)
 }
