@@ -135,8 +135,8 @@ func importOptions(paths []string, m *ingest.Model) scenario.MarshalOptions {
 // loadIngest reads a VPC from a file of a kind import reads, for replay:
 // its warnings as lines "FILE:LINE:COL: warning: ...", its problems
 // joined one per line.
-func loadIngest(f source.File) (vpc.Config, []string, error) {
-	m, err := ingest.Read([]source.File{f}, ingest.Options{})
+func loadIngest(files ...source.File) (vpc.Config, []string, error) {
+	m, err := ingest.Read(files, ingest.Options{})
 	var words []string
 	for _, w := range m.Warnings {
 		words = append(words, warningLine(w))

@@ -45,7 +45,9 @@ told by its content, plain or gzipped:
 Exit status: 0 when the replay ran (for a flow log: and every record
 agrees), 1 when some flow log records disagree, 2 on invalid input.
 
-  --vpc FILE            the VPC (required)
+  --vpc FILE[,FILE...]  the VPC (required): a scenario file, or what
+                        import reads; several files, such as the AWS
+                        CLI's describe-* outputs, joined by commas
   --json                one JSON record per line on standard output, each
                         with a "type"
   --flow-log OUT        captures: also write the VPC Flow Logs records AWS
@@ -128,6 +130,19 @@ func replayOptionsOf(fl flags, inputs []string) (replayOptions, error) {
 // file (its steps are not run), or anything pfsim import reads (AWS JSON,
 // Terraform), told apart by their content.
 func loadVPC(path string) (vpc.Config, []string, error) {
+	if paths := strings.Split(path, ","); len(paths) > 1 {
+		// Several files that import reads together, such as the AWS CLI's
+		// describe-* outputs: one VPC.
+		files := make([]source.File, len(paths))
+		for i, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return vpc.Config{}, nil, err
+			}
+			files[i] = source.File{Name: p, Data: data}
+		}
+		return loadIngest(files...)
+	}
 	if data, err := os.ReadFile(path); err == nil && ingest.Detect(path, data) != ingest.Scenario {
 		return loadIngest(source.File{Name: path, Data: data})
 	}

@@ -217,3 +217,35 @@ func TestReplaySniff(t *testing.T) {
 }
 
 func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }
+
+// --vpc takes several files joined by commas, as import reads them: the
+// seed's VPC as the AWS CLI's describe-* outputs.
+func TestReplayVPCOfSeveralFiles(t *testing.T) {
+	dir := "../../ingest/awsjson/testdata/seed/"
+	var vpcFiles []string
+	for _, f := range []string{"describe-security-groups.json", "describe-network-acls.json", "describe-subnets.json",
+		"describe-network-interfaces.json", "describe-vpcs.json"} {
+		vpcFiles = append(vpcFiles, dir+f)
+	}
+	at := time.Unix(1_700_000_000, 0)
+	var recs []pcaptest.Record
+	for i, text := range []string{
+		"tcp 198.51.100.7:50000 > 10.0.1.10:80 [S]",  // the group admits http
+		"tcp 198.51.100.7:50001 > 10.0.1.10:443 [S]", // and nothing on 443
+	} {
+		p := flow.MustParsePacket(text)
+		recs = append(recs, pcaptest.Record{Time: at.Add(time.Duration(i) * time.Second), Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(p))})
+	}
+	var buf bytes.Buffer
+	require.NoError(t, pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&buf, recs))
+	capFile := writeTemp(t, "seed.pcap", buf.Bytes(), false)
+
+	code, out, errOut := pfsim("replay", "--vpc", strings.Join(vpcFiles, ","), capFile)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "2 judged: 1 allowed, 1 dropped")
+	assert.Contains(t, out, "10.0.1.10:443")
+
+	code, _, errOut = pfsim("replay", "--vpc", vpcFiles[0]+","+dir+"missing.json", capFile)
+	assert.Equal(t, exitInvalid, code)
+	assert.Contains(t, errOut, "missing.json")
+}
