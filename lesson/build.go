@@ -85,7 +85,7 @@ func Build(rep *scenario.Report) *View {
 func (v *View) step(r *scenario.Result) Step {
 	s := r.Step
 	st := Step{Number: r.Index + 1, Line: s.Pos.Line, Col: s.Pos.Col, At: s.At.Seconds(), AtText: s.At.String(),
-		Kind: s.Kind.String(), Input: Input(s), Result: Result(r), OK: r.OK(), Failures: r.Failures,
+		Kind: s.Kind.String(), Input: s.Input(), Result: r.Word(), OK: r.OK(), Failures: r.Failures,
 		Tables: []Conn{}}
 	if s.Expect != nil {
 		st.Expect = ExpectText(s.Expect)
@@ -114,49 +114,6 @@ func (v *View) step(r *scenario.Result) Step {
 	}
 	st.Tables = tables(r)
 	return st
-}
-
-// Input is the step's action as written: the packet, the connection, or
-// the ids a change replaces, adds or modifies.
-func Input(s *scenario.Step) string {
-	switch s.Kind {
-	case scenario.StepPacket:
-		return s.Packet.String()
-	case scenario.StepConnect:
-		return s.Connect.String()
-	}
-	var ids []string
-	c := &s.Change
-	for _, x := range c.PrefixLists {
-		ids = append(ids, x.ID)
-	}
-	for _, x := range c.SecurityGroups {
-		ids = append(ids, x.Group.ID)
-	}
-	for _, x := range c.NetworkACLs {
-		ids = append(ids, x.ACL.ID)
-	}
-	for _, x := range c.Subnets {
-		ids = append(ids, x.ID)
-	}
-	for _, x := range c.Interfaces {
-		ids = append(ids, x.ID)
-	}
-	return strings.Join(ids, ", ")
-}
-
-// Result is the one word that sums a step up: the packet's verdict, the
-// connection's outcome, "applied" for a change, or "error".
-func Result(r *scenario.Result) string {
-	switch {
-	case r.Err != nil:
-		return "error"
-	case r.Path != nil:
-		return r.Path.Final.Verdict.String()
-	case r.Attempt != nil:
-		return r.Attempt.Outcome.String()
-	}
-	return "applied"
 }
 
 // ExpectText renders an expectation in a few words: "allow, conntrack

@@ -80,7 +80,7 @@ func TestLoadLessons(t *testing.T) {
 				r, s := &rep.Results[i], v.Steps[i]
 				assert.Equal(t, i+1, s.Number)
 				assert.Equal(t, r.Step.Pos.Line, s.Line)
-				assert.Equal(t, lesson.Result(r), s.Result)
+				assert.Equal(t, r.Word(), s.Result)
 				assert.Equal(t, r.OK(), s.OK)
 				assert.Equal(t, r.Step.At.Seconds(), s.At)
 				switch r.Step.Kind {

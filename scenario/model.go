@@ -3,6 +3,7 @@ package scenario
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pfsim/pfsim/flow"
@@ -189,6 +190,36 @@ type Step struct {
 	// Expect is what the step should produce; nil when nothing is
 	// checked. Never set on a change.
 	Expect *Expect
+}
+
+// Input is the step's action as written: the packet, the connection, or
+// for a change the ids of what it replaces, adds or modifies (groups,
+// ACLs, subnets, interfaces, prefix lists, in that order).
+func (s *Step) Input() string {
+	switch s.Kind {
+	case StepPacket:
+		return s.Packet.String()
+	case StepConnect:
+		return s.Connect.String()
+	}
+	var ids []string
+	c := &s.Change
+	for _, x := range c.SecurityGroups {
+		ids = append(ids, x.Group.ID)
+	}
+	for _, x := range c.NetworkACLs {
+		ids = append(ids, x.ACL.ID)
+	}
+	for _, x := range c.Subnets {
+		ids = append(ids, x.ID)
+	}
+	for _, x := range c.Interfaces {
+		ids = append(ids, x.ID)
+	}
+	for _, x := range c.PrefixLists {
+		ids = append(ids, x.ID)
+	}
+	return strings.Join(ids, ", ")
 }
 
 // Connect is a connection attempt, a TCP handshake or a ping: the VPC

@@ -42,6 +42,20 @@ type Options struct {
 	Tables bool
 }
 
+// Word is the one word that sums the step's result up: the packet's
+// verdict, the connection's outcome, "applied" for a change, or "error".
+func (r *Result) Word() string {
+	switch {
+	case r.Err != nil:
+		return "error"
+	case r.Path != nil:
+		return r.Path.Final.Verdict.String()
+	case r.Attempt != nil:
+		return r.Attempt.Outcome.String()
+	}
+	return "applied"
+}
+
 // OK reports whether the step ran and its expectation (if any) held.
 func (r *Result) OK() bool { return r.Err == nil && len(r.Failures) == 0 }
 

@@ -275,7 +275,7 @@ func writeFailures(w interface{ Write([]byte) (int, error) }, rep *scenario.Repo
 		if r.OK() {
 			continue
 		}
-		head := fmt.Sprintf("%s:%d: %s at %s: %s %s", r.Step.Pos.File, r.Step.Pos.Line, scenario.StepName(r.Index), r.Step.At, r.Step.Kind, stepText(r.Step))
+		head := fmt.Sprintf("%s:%d: %s at %s: %s %s", r.Step.Pos.File, r.Step.Pos.Line, scenario.StepName(r.Index), r.Step.At, r.Step.Kind, r.Step.Input())
 		if r.Err != nil {
 			fmt.Fprintf(w, "%s: %v\n", head, r.Err)
 			continue

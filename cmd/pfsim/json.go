@@ -238,7 +238,7 @@ func writeStepRecords(w io.Writer, rep *scenario.Report, tables bool) {
 		r := &rep.Results[i]
 		st := r.Step
 		rec := stepRecord{Type: "step", File: st.Pos.File, Line: st.Pos.Line, Col: st.Pos.Col, Step: r.Index + 1,
-			At: seconds(st.At), AtText: st.At.String(), Kind: st.Kind.String(), Input: stepText(st), Result: resultWord(r),
+			At: seconds(st.At), AtText: st.At.String(), Kind: st.Kind.String(), Input: st.Input(), Result: r.Word(),
 			Failures: r.Failures, decisionFields: decision(r.Deciding()), Explanation: r.Explain()}
 		if st.Expect != nil || r.Err != nil {
 			ok := r.OK()

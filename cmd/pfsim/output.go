@@ -11,47 +11,6 @@ import (
 
 // The text helpers that trace, send and connect share.
 
-// stepText is the step's action as written.
-func stepText(st *scenario.Step) string {
-	switch st.Kind {
-	case scenario.StepPacket:
-		return st.Packet.String()
-	case scenario.StepConnect:
-		return st.Connect.String()
-	}
-	var ids []string
-	c := &st.Change
-	for _, x := range c.SecurityGroups {
-		ids = append(ids, x.Group.ID)
-	}
-	for _, x := range c.NetworkACLs {
-		ids = append(ids, x.ACL.ID)
-	}
-	for _, x := range c.Subnets {
-		ids = append(ids, x.ID)
-	}
-	for _, x := range c.Interfaces {
-		ids = append(ids, x.ID)
-	}
-	for _, x := range c.PrefixLists {
-		ids = append(ids, x.ID)
-	}
-	return strings.Join(ids, ", ")
-}
-
-// resultWord is the verdict of a packet, the outcome of a connect, or
-// "applied" for a change.
-func resultWord(r *scenario.Result) string {
-	switch {
-	case r.Err != nil:
-		return "error"
-	case r.Path != nil:
-		return r.Path.Final.Verdict.String()
-	case r.Attempt != nil:
-		return r.Attempt.Outcome.String()
-	}
-	return "applied"
-}
 
 const (
 	green  = "\x1b[32m"

@@ -29,7 +29,7 @@ func writeTrace(w io.Writer, rep *scenario.Report, color, tables bool) {
 	tcp := false
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		word := resultWord(r)
+		word := r.Word()
 		mark := ""
 		switch {
 		case !r.OK():
@@ -43,7 +43,7 @@ func writeTrace(w io.Writer, rep *scenario.Report, color, tables bool) {
 		}
 		tcp = tcp || (r.Step.Kind == scenario.StepPacket && r.Step.Packet.Proto == flow.TCP) ||
 			(r.Step.Kind == scenario.StepConnect && r.Step.Connect.Proto == flow.TCP)
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, r.Step.At, r.Step.Kind, stepText(r.Step), paint(color, resultColor(word), word), ct, mark)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, r.Step.At, r.Step.Kind, r.Step.Input(), paint(color, resultColor(word), word), ct, mark)
 	}
 	tw.Flush()
 	if tcp {
@@ -53,7 +53,7 @@ func writeTrace(w io.Writer, rep *scenario.Report, color, tables bool) {
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		head := scenario.StepName(r.Index) + " at " + r.Step.At.String()
-		fmt.Fprintf(w, "%s: %s %s\n", paint(color, bold, head), r.Step.Kind, stepText(r.Step))
+		fmt.Fprintf(w, "%s: %s %s\n", paint(color, bold, head), r.Step.Kind, r.Step.Input())
 		fmt.Fprintf(w, "%s\n", indent(explainResult(r), "    "))
 		if tables {
 			fmt.Fprintf(w, "%s\n", indent(tablesText(r), "    "))
