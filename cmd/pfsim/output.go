@@ -11,7 +11,6 @@ import (
 
 // The text helpers that trace, send and connect share.
 
-
 const (
 	green  = "\x1b[32m"
 	red    = "\x1b[31m"
