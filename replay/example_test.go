@@ -33,13 +33,24 @@ func pingVPC() *vpc.VPC {
 // Replaying a capture of two pings, with the flow log AWS would write.
 func ExampleCapture() {
 	// A capture: two echo requests to the instance, each answered.
+	frame := func(p flow.Packet) []byte {
+		ip, err := pcaptest.IP(p)
+		if err != nil {
+			panic(err)
+		}
+		f, err := pcaptest.Frame(pcaptest.Ethernet, ip)
+		if err != nil {
+			panic(err)
+		}
+		return f
+	}
 	var recs []pcaptest.Record
 	for i := 0; i < 2; i++ {
 		req := flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1 len 84")
 		at := time.Unix(1432917027+int64(i), 0)
 		recs = append(recs,
-			pcaptest.Record{Time: at, Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(req))},
-			pcaptest.Record{Time: at.Add(time.Millisecond), Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(req.Reverse()))})
+			pcaptest.Record{Time: at, Frame: frame(req)},
+			pcaptest.Record{Time: at.Add(time.Millisecond), Frame: frame(req.Reverse())})
 	}
 	var file bytes.Buffer
 	_ = pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&file, recs)

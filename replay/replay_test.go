@@ -57,9 +57,9 @@ func pcap(t testing.TB, pkts ...pkt) *capture.Reader {
 		case "arp":
 			frame = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1}
 		case "cut":
-			frame = pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(flow.MustParsePacket("udp 10.0.1.10:1 > 10.0.1.11:2")))[:30]
+			frame = pcaptest.FrameOf(t, pcaptest.Ethernet, flow.MustParsePacket("udp 10.0.1.10:1 > 10.0.1.11:2"))[:30]
 		default:
-			frame = pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(flow.MustParsePacket(x.text)))
+			frame = pcaptest.FrameOf(t, pcaptest.Ethernet, flow.MustParsePacket(x.text))
 		}
 		recs = append(recs, pcaptest.Record{Time: ts, Frame: frame})
 	}
@@ -209,7 +209,7 @@ func TestCaptureFileError(t *testing.T) {
 	var recs []pcaptest.Record
 	for i := 0; i < 3; i++ {
 		recs = append(recs, pcaptest.Record{Time: time.Unix(int64(i), 0),
-			Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1")))})
+			Frame: pcaptest.FrameOf(t, pcaptest.Ethernet, flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1"))})
 	}
 	var buf bytes.Buffer
 	require.NoError(t, pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&buf, recs))

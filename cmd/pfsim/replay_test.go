@@ -28,8 +28,8 @@ func pingCapture(t *testing.T, gz bool) string {
 		at := time.Unix(1432917027+int64(i), 0)
 		req := flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1 len 84")
 		recs = append(recs,
-			pcaptest.Record{Time: at, Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(req))},
-			pcaptest.Record{Time: at.Add(time.Millisecond), Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(req.Reverse()))})
+			pcaptest.Record{Time: at, Frame: pcaptest.FrameOf(t, pcaptest.Ethernet, req)},
+			pcaptest.Record{Time: at.Add(time.Millisecond), Frame: pcaptest.FrameOf(t, pcaptest.Ethernet, req.Reverse())})
 	}
 	var buf bytes.Buffer
 	require.NoError(t, pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&buf, recs))
