@@ -1,5 +1,5 @@
-// Command pfsim runs scenario files. Each describes a small VPC (security
-// groups, network ACLs, subnets, interfaces) and lists, in time order,
+// Command pfsim runs scenario files. Each describes a small VPC (its
+// interfaces, subnets, network ACLs and security groups) and lists, in time order,
 // packets, connection attempts and rule changes, any of which may state
 // what it expects.
 //
