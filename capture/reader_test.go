@@ -161,14 +161,15 @@ var genPackets = []string{
 
 // genRecords builds the records of genPackets for link type link, one
 // every 1.5 s from t0, on interface iface.
-func genRecords(link uint16, iface int, t0 time.Time, vlans ...uint16) []pcaptest.Record {
+func genRecords(t testing.TB, link uint16, iface int, t0 time.Time, vlans ...uint16) []pcaptest.Record {
+	t.Helper()
 	var recs []pcaptest.Record
 	for i, s := range genPackets {
 		p := flow.MustParsePacket(s)
 		if (link == pcaptest.IPv4 && p.Is6()) || (link == pcaptest.IPv6 && !p.Is6()) {
 			continue
 		}
-		recs = append(recs, pcaptest.Record{Time: t0.Add(time.Duration(i) * 1500 * time.Millisecond), Frame: pcaptest.Frame(link, pcaptest.IP(p), vlans...), Iface: iface})
+		recs = append(recs, pcaptest.Record{Time: t0.Add(time.Duration(i) * 1500 * time.Millisecond), Frame: pcaptest.FrameOf(t, link, p, vlans...), Iface: iface})
 	}
 	return recs
 }
@@ -215,7 +216,7 @@ func TestReaderGenerated(t *testing.T) {
 	for _, l := range links {
 		for _, f := range files {
 			t.Run(l.name+"/"+f.name, func(t *testing.T) {
-				recs := genRecords(l.link, 0, genT0, l.vlans...)
+				recs := genRecords(t, l.link, 0, genT0, l.vlans...)
 				var buf bytes.Buffer
 				var w io.Writer = &buf
 				var zw *gzip.Writer
@@ -246,8 +247,8 @@ func TestReaderGenerated(t *testing.T) {
 // types, one of them not read by pfsim, and packets from each in turn.
 func TestReaderMixedLinkTypes(t *testing.T) {
 	var recs []pcaptest.Record
-	eth := genRecords(pcaptest.Ethernet, 0, genT0)
-	sll2 := genRecords(pcaptest.SLL2, 1, genT0.Add(time.Millisecond))
+	eth := genRecords(t, pcaptest.Ethernet, 0, genT0)
+	sll2 := genRecords(t, pcaptest.SLL2, 1, genT0.Add(time.Millisecond))
 	wifi := pcaptest.Record{Time: genT0, Frame: []byte{1, 2, 3, 4}, Iface: 2}
 	recs = append(recs, eth[0], sll2[1], wifi, eth[2], sll2[3])
 	var buf bytes.Buffer
@@ -268,13 +269,13 @@ func TestReaderMixedLinkTypes(t *testing.T) {
 func TestReaderCommittedGenerated(t *testing.T) {
 	files := map[string]func(w io.Writer) error{
 		"gen-qinq.pcap": func(w io.Writer) error {
-			return pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(w, genRecords(pcaptest.Ethernet, 0, genT0, 7, 42))
+			return pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(w, genRecords(t, pcaptest.Ethernet, 0, genT0, 7, 42))
 		},
 		"gen-sll2-nano.pcap": func(w io.Writer) error {
-			return pcaptest.PCAP{Link: pcaptest.SLL2, Nano: true}.Write(w, genRecords(pcaptest.SLL2, 0, genT0))
+			return pcaptest.PCAP{Link: pcaptest.SLL2, Nano: true}.Write(w, genRecords(t, pcaptest.SLL2, 0, genT0))
 		},
 		"gen-mixed.pcapng": func(w io.Writer) error {
-			recs := append(genRecords(pcaptest.Ethernet, 0, genT0, 42)[:3], genRecords(pcaptest.SLL2, 1, genT0.Add(10*time.Second))[3:]...)
+			recs := append(genRecords(t, pcaptest.Ethernet, 0, genT0, 42)[:3], genRecords(t, pcaptest.SLL2, 1, genT0.Add(10*time.Second))[3:]...)
 			return pcaptest.PCAPNG{Links: []uint16{pcaptest.Ethernet, pcaptest.SLL2}}.Write(w, recs)
 		},
 	}
@@ -308,7 +309,7 @@ func pcapHeader(link uint32, snap uint32) []byte {
 // the packet and says what is wrong; errors about the file end the
 // capture, and every later Next returns them again.
 func TestReaderErrors(t *testing.T) {
-	syn := pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(flow.MustParsePacket(genPackets[0])))
+	syn := pcaptest.FrameOf(t, pcaptest.Ethernet, flow.MustParsePacket(genPackets[0]))
 	rec := pcaptest.PCAP{}.Record(nil, pcaptest.Record{Time: genT0, Frame: syn})
 	good := append(pcapHeader(1, 0), rec...)
 	bigRec := append([]byte(nil), rec...)
@@ -396,7 +397,7 @@ func TestReaderErrors(t *testing.T) {
 // read, a file's error is returned again by every later call.
 func TestReaderErrorKinds(t *testing.T) {
 	arp := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06, 0, 1}
-	syn := pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(flow.MustParsePacket(genPackets[0])))
+	syn := pcaptest.FrameOf(t, pcaptest.Ethernet, flow.MustParsePacket(genPackets[0]))
 	var buf bytes.Buffer
 	require.NoError(t, pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&buf, []pcaptest.Record{
 		{Time: genT0, Frame: arp}, {Time: genT0.Add(time.Second), Frame: syn}}))
@@ -434,7 +435,7 @@ func TestReaderErrorKinds(t *testing.T) {
 // nothing, from pcap and from pcapng.
 func TestReaderNoAllocs(t *testing.T) {
 	const n = 300
-	frames := genRecords(pcaptest.Ethernet, 0, genT0)
+	frames := genRecords(t, pcaptest.Ethernet, 0, genT0)
 	var recs []pcaptest.Record
 	for i := 0; i < n+10; i++ {
 		r := frames[i%len(frames)]
@@ -472,7 +473,7 @@ func TestReaderNoAllocs(t *testing.T) {
 // capture ten times as long needs no more memory, only its buffers (a
 // 64 KiB read buffer and pcapgo's 256 KiB packet buffer).
 func TestReaderStreams(t *testing.T) {
-	frames := genRecords(pcaptest.Ethernet, 0, genT0)
+	frames := genRecords(t, pcaptest.Ethernet, 0, genT0)
 	c := pcaptest.PCAP{Link: pcaptest.Ethernet}
 	// A reader of n records, generated as it is read, so that the test
 	// itself holds none of them.

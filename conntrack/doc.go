@@ -6,9 +6,8 @@
 //
 // # Why a security group keeps state
 //
-// AWS: "Security groups are stateful. For example, if you send a request
-// from an instance, the response traffic for that request is allowed to
-// reach the instance regardless of the inbound security group rules"
+// Security groups are stateful: once an instance has sent a request, the
+// answer to it gets back in, whatever the group's inbound rules say
 // (SG-29). Rules are consulted for the packet that opens a connection;
 // when they admit it, an entry is made here, and every later packet of
 // that connection, in either direction, is admitted by the entry whatever
@@ -22,17 +21,16 @@
 //
 // An entry is stored once, under the flow's canonical key
 // ([flow.Key.Canonical]: whichever of the key and its reverse orders
-// first), and remembers which way its first packet went. A packet of
-// either direction finds the same entry and learns from it whether it
+// first), and remembers which way its first packet went. Packets in
+// both directions land on that one entry, which tells each whether it
 // goes the original way or the reply way ([Result.Reply], CT-7). What the
 // key holds depends on the protocol: TCP and UDP use addresses and ports
 // (CT-9); an ICMP query uses its identifier in place of ports, and an
 // entry admits only its request type the original way and the matching
 // reply type the reply way, echo 8↔0, ICMPv6 128↔129 and Linux's other
 // pairs (CT-10); other protocols (GRE, ESP, ...) are tracked by address
-// pair and protocol number alone: "if the host sends the same type of
-// traffic to your instance within 600 seconds, the security group for
-// your instance accepts it" (CT-12).
+// pair and protocol number alone: traffic of that protocol coming back
+// from the same host within 600 seconds is let in (CT-12).
 //
 // Not every packet can open a connection. A TCP SYN, or a plain ACK or
 // data segment (a connection picked up mid-stream, as Linux's
@@ -73,12 +71,12 @@
 //	GENERIC      a packet of any other protocol               600 s      AWS (CT-12); Linux agrees
 //
 // An RST before any reply-direction packet, such as the RST-ACK of a
-// refused connection (TRACE-D D5), is admitted and deletes the entry at
-// once, as Linux does ([Result.Closed], CT-17h). A SYN from the original
+// refused connection (TRACE-D D5), is admitted and removes the entry
+// straight away, which is Linux's behaviour too ([Result.Closed], CT-17h). A SYN from the original
 // side on a TIME_WAIT or CLOSE entry opens the connection again. Windows
-// and sequence numbers are not checked (CT-17j). A UDP transaction
-// completes each time a reply-direction packet follows an
-// original-direction one (CT-17n).
+// and sequence numbers are not checked (CT-17j). A UDP flow counts
+// one transaction whenever a packet going the reply way comes after one
+// going the original way (CT-17n).
 //
 // # Untracked flows are decided elsewhere
 //

@@ -88,7 +88,7 @@ func TestUDPConfiguredTimeouts(t *testing.T) {
 }
 
 // TestICMP covers CT-10: an ICMP query request creates the entry, only the
-// matching reply type in the reply direction (and further requests in the
+// reply type paired with it, going the reply way, (and further requests in the
 // original direction) use it, and nothing else starts one.
 func TestICMP(t *testing.T) {
 	type probe struct {
@@ -181,8 +181,8 @@ func TestICMP(t *testing.T) {
 	}
 }
 
-// TestICMPCannotStart (CT-10, CT-11): a reply type with no entry (a lone
-// echo reply) and every non-query type are judged by the rules alone;
+// TestICMPCannotStart (CT-10, CT-11): a reply type without an entry (an
+// echo reply on its own) and every non-query type are judged by the rules alone;
 // Create reports CannotStart and the table stays empty.
 func TestICMPCannotStart(t *testing.T) {
 	tests := []struct {
@@ -214,10 +214,10 @@ func TestICMPCannotStart(t *testing.T) {
 	}
 }
 
-// TestOtherProtocols (CT-12): "If your instance sends traffic to another
-// host, and the host sends the same type of traffic to your instance
-// within 600 seconds, the security group for your instance accepts it."
-// The key is the address pair and the protocol number.
+// TestOtherProtocols (CT-12): once the instance has sent a packet of some
+// other protocol to a host, that host's packets of the same protocol are
+// let back in for 600 seconds. The key is the address pair and the
+// protocol number.
 func TestOtherProtocols(t *testing.T) {
 	a, b := "10.0.1.10", "192.0.2.1"
 	tests := []struct {

@@ -72,8 +72,8 @@ func (e *entry) step(p *flow.Packet, orig bool) (kill bool) {
 	case flow.TCP:
 		kill = e.stepTCP(p.Flags, orig)
 	case flow.UDP:
-		// A transaction completes each time a reply-direction packet
-		// follows an original-direction one; the second completed
+		// One transaction is counted whenever a packet going the reply
+		// way comes after one going the original way; the second
 		// transaction makes the flow a stream, for good (CT-17n).
 		if !orig && e.flags&lastOrig != 0 {
 			if e.transactions < 255 {
@@ -96,8 +96,8 @@ func (e *entry) step(p *flow.Packet, orig bool) (kill bool) {
 func (e *entry) stepTCP(f flow.TCPFlags, orig bool) (kill bool) {
 	switch {
 	case f&flow.RST != 0:
-		// An RST before any reply-direction packet (the RST-ACK of a
-		// refused connection) deletes the entry, as Linux does; otherwise
+		// An RST that comes before anything went the reply way (a
+		// refused connection's RST-ACK, say) removes the entry, like Linux; otherwise
 		// the connection closes (CT-17h). Either way the RST is admitted,
 		// and the state it leaves is CLOSE, as Linux reports it.
 		e.state = Close

@@ -159,8 +159,8 @@ func TestTCPStateMachine(t *testing.T) {
 			seg{true, fA, TimeWait, false},
 			seg{false, fA, TimeWait, false})},
 
-		// CT-17h: an RST, either way, on a connection that has seen a
-		// reply → CLOSE (10 s); the RST is admitted by the entry.
+		// CT-17h: an RST in either direction once a reply has been
+		// seen → CLOSE (10 s); the RST is admitted by the entry.
 		{"CT-17h RST from client after handshake", with(handshake,
 			seg{false, fR, Close, false},
 			seg{true, fA, Close, false})},

@@ -119,7 +119,7 @@ func setupTimeoutCase(t *testing.T, tc timeoutCase) (*Table, time.Time) {
 
 // TestTimeoutEdges: for every state, a packet 1 ns before last+timeout
 // finds the entry; a packet at exactly last+timeout finds nothing (CT-17:
-// "a packet at exactly last_seen + timeout finds no entry"), and the
+// at last_seen + timeout exactly, the entry is already gone), and the
 // lookup reports the expiry once.
 func TestTimeoutEdges(t *testing.T) {
 	for _, tc := range timeoutCases() {

@@ -40,9 +40,9 @@
 //
 // # Directions
 //
-// A [Direction] is relative to a filter: [Ingress] is towards the network
-// interface (or into the subnet), [Egress] away from it. AWS's console says
-// inbound and outbound. The same packet can be egress for the interface
+// A [Direction] is seen from a filter: [Ingress] heads for the network
+// interface (or enters the subnet), [Egress] leaves it. The AWS console
+// calls them inbound and outbound. The same packet can be egress for the interface
 // that sends it and ingress for the one that receives it.
 //
 // # Verdicts and decisions
@@ -50,7 +50,7 @@
 // A filter's answer is a [Verdict], [Allow] or [Drop], but a bare verdict
 // teaches nothing. A [Decision] records what is needed to explain it: the
 // kind of stage ([StageNACL], [StageSG], or [StageExempt] for traffic to
-// AWS services that no filter sees), the direction, the [Reason] (a rule
+// the AWS services that bypass every filter), the direction, the [Reason] (a rule
 // matched, the default deny, no rule, a tracked connection, a full
 // connection table), the NACL rule number, the deciding rule as an index
 // into the compiled rule set that decided, and the connection-tracking

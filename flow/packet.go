@@ -49,8 +49,8 @@ var flagLetters = [...]struct {
 	c   byte
 }{{FIN, 'F'}, {SYN, 'S'}, {RST, 'R'}, {PSH, 'P'}, {URG, 'U'}, {ECE, 'E'}, {CWR, 'W'}}
 
-// Direction says which way a packet crosses a filter: Ingress is towards
-// the network interface (or into the subnet), Egress away from it.
+// Direction says which way a packet crosses a filter: Ingress heads for
+// the network interface (or enters the subnet), Egress leaves it.
 type Direction uint8
 
 // The two directions. AWS calls them inbound and outbound.

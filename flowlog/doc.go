@@ -7,16 +7,16 @@
 // for TCP and UDP, port — over an aggregation interval of up to ten
 // minutes (or one, if asked), and writes one line per flow and action:
 //
-//	version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
-//	2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK
-//	2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK
+//	2 210987654321 eni-0a11ce0b0b0c0ffee 198.51.100.23 10.0.1.10 0 0 1 3 252 1700000010 1700000070 ACCEPT OK
+//	2 210987654321 eni-0a11ce0b0b0c0ffee 10.0.1.10 198.51.100.23 0 0 1 3 252 1700000010 1700000070 REJECT OK
 //
-// These two records are AWS's own example of statefulness: someone pings
-// the instance; the security group lets the echo requests in and tracks
-// them, so it lets the replies out too, but the network ACL has no
-// outbound rule for them and rejects them. So the interface logs an
-// ACCEPT record for the four requests and a REJECT record for the four
-// replies (84 bytes each, a default Linux ping). A record says what
+// Here a host on the internet pinged the instance 10.0.1.10 three times
+// in one minute. Its security group admitted the echo requests and
+// tracked them, so it would have let the replies leave as well; but the
+// subnet's network ACL, which remembers nothing, has no outbound rule
+// for them and threw them away. The interface therefore logs one ACCEPT
+// line for the three requests and one REJECT line for the three replies
+// (84 bytes apiece, the size of a default Linux ping). A record says what
 // happened at one interface, in one direction: a packet that crosses two
 // interfaces of the VPC is in both interfaces' logs.
 //
@@ -71,13 +71,13 @@
 //
 // # Sources
 //
-// The field meanings, the two aggregation intervals, the action and
-// status words and the example records are AWS's: the Amazon VPC User
-// Guide, "Flow log records" (default format, available fields,
-// aggregation interval), "Flow log record examples" (accepted and
-// rejected traffic, no data and skipped records, security group and
-// network ACL rules, TCP flag sequence) and "Flow log limitations"
-// (primary address, traffic not logged):
+// The field meanings, the two aggregation intervals and the action and
+// status words are AWS's, as are the example records the tests read
+// from testdata. They come from three pages of the Amazon VPC User
+// Guide: "Flow log records" (the default format, the fields a custom
+// format may use, the aggregation interval), "Flow log record examples"
+// (the published records) and "Flow log limitations" (the primary
+// address, the traffic never logged):
 //
 //	https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html
 //	https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html

@@ -50,24 +50,24 @@ func ExampleReader() {
 	// line 4: eni-0a1b NODATA
 }
 
-// Writing the records AWS would write for packets: AWS's own ping
-// example, where the security group lets the echo replies out but the
-// network ACL rejects them.
+// Writing the records AWS would write for packets: a host on the
+// internet pings the instance three times; the security group lets the
+// echo replies out, but the network ACL rejects them.
 func ExampleAggregator() {
 	w := flowlog.NewWriter(os.Stdout)
-	agg, err := flowlog.NewAggregator(flowlog.TenMinutes, "123456789010", w.Write)
+	agg, err := flowlog.NewAggregator(flowlog.TenMinutes, "210987654321", w.Write)
 	if err != nil {
 		panic(err)
 	}
-	req := flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1 len 84")
+	req := flow.MustParsePacket("icmp 198.51.100.23 > 10.0.1.10 echo-request id 7 len 84")
 	rep := req.Reverse()
-	for i, sec := range []int64{1432917027, 1432917060, 1432917100, 1432917142} {
-		_ = agg.Add("eni-1235b8ca123456789", &req, flowlog.Accept, time.Unix(sec, 0))
-		_ = agg.Add("eni-1235b8ca123456789", &rep, flowlog.Reject, time.Unix([]int64{1432917094, 1432917110, 1432917130, 1432917142}[i], 0))
+	for _, sec := range []int64{1700000010, 1700000040, 1700000070} {
+		_ = agg.Add("eni-0a11ce0b0b0c0ffee", &req, flowlog.Accept, time.Unix(sec, 0))
+		_ = agg.Add("eni-0a11ce0b0b0c0ffee", &rep, flowlog.Reject, time.Unix(sec, 0))
 	}
 	_ = agg.Flush()
 	_ = w.Flush()
 	// Output:
-	// 2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK
-	// 2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK
+	// 2 210987654321 eni-0a11ce0b0b0c0ffee 198.51.100.23 10.0.1.10 0 0 1 3 252 1700000010 1700000070 ACCEPT OK
+	// 2 210987654321 eni-0a11ce0b0b0c0ffee 10.0.1.10 198.51.100.23 0 0 1 3 252 1700000010 1700000070 REJECT OK
 }

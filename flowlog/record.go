@@ -172,8 +172,8 @@ type Record struct {
 // AppendText appends the record in the default format, the way AWS
 // writes it:
 //
-//	2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
-//	2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA
+//	2 210987654321 eni-0a11ce0b0b0c0ffee 198.51.100.23 10.0.1.10 50022 22 6 12 3180 1700000010 1700000068 ACCEPT OK
+//	2 210987654321 eni-0a11ce0b0b0c0ffee - - - - - - - 1700000400 1700001000 - NODATA
 //
 // The flow fields of a record whose Status is not OK are "-". It
 // does not allocate when b has room.

@@ -149,9 +149,8 @@ var (
 )
 
 // checkRule returns the problems of one rule on its own (not duplicates).
-// Fields the protocol ignores are not checked: AWS ignores them
-// "regardless of any ports or ICMP types or codes that you specify"
-// (NACL-11).
+// Fields the protocol ignores are not checked, since AWS disregards
+// whatever ports, ICMP types or codes such a rule is given (NACL-11).
 func checkRule(r *Rule) []problem {
 	var ps []problem
 	add := func(field string, value int, err error) {
@@ -209,8 +208,8 @@ func cidrField(r *Rule) string {
 // [errors.Join], each a [*RuleError]; nil when a is valid. It checks:
 //
 //   - the id is not empty;
-//   - rule_no is 1..32766 (NACL-1) and unique within its direction (an
-//     ingress and an egress rule may share a number);
+//   - rule_no is 1..32766 (NACL-1) and unique within its direction (the
+//     same number may serve one ingress and one egress rule);
 //   - action is allow or deny (NACL-4); protocol is -1 or 0..255 (NACL-3);
 //   - the CIDR is set and valid (NACL-5); host bits are allowed (see
 //     [ACL.Warnings]);
@@ -263,8 +262,9 @@ const (
 //   - a direction with more than [QuotaRulesDefault] rules of one family
 //     (or more than [QuotaRulesMax], the most AWS grants). The count
 //     includes the family's `*` rule, as AWS's quota does (NACL-32), so 20
-//     numbered IPv4 ingress rules already make 21. A warning, not an
-//     error: quotas are account settings (a pfsim choice).
+//     numbered IPv4 ingress rules already make 21. Only a warning,
+//     since a quota belongs to the account and can be raised (a pfsim
+//     choice).
 //   - a CIDR with host bits set, which AWS accepts as its network:
 //     10.0.0.1/24 is stored as 10.0.0.0/24 (NACL-5, IN-15); [Compile]
 //     does the same.

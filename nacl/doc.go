@@ -34,8 +34,8 @@
 //
 // # The `*` rule
 //
-// After the last numbered rule comes the rule numbered `*`, which denies
-// everything that no numbered rule matched and cannot be removed
+// The numbered rules are followed by one numbered `*`. It denies
+// whatever the numbered rules let pass unmatched and cannot be removed
 // (NACL-15). AWS's API shows it as rule 32767 for IPv4 and 32768 for IPv6;
 // a [flow.Decision] reports those numbers with [flow.ReasonDefaultDeny],
 // and [flow.Decision.RuleLabel] prints "*".
@@ -54,8 +54,8 @@
 //
 // # Default and custom ACLs
 //
-// A VPC's default ACL allows everything: rule 100 allows all IPv4, rule
-// 101 all IPv6, in both directions ([Default], NACL-23). A new custom ACL
+// A VPC's default ACL allows everything: in each direction, rule 100
+// lets all IPv4 through and rule 101 all IPv6 ([Default], NACL-23). A new custom ACL
 // has no rules, so its `*` rules deny everything until rules are added
 // ([Custom], NACL-25).
 //

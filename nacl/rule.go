@@ -112,9 +112,8 @@ func (r Rule) HasPorts() bool {
 // HasICMP reports whether the ICMP type and code are part of the match:
 // the protocol is ICMP (1), or ICMPv6 (58) with an IPv6 CIDR (NACL-11).
 //
-// AWS: "If you specify protocol 58 (ICMPv6) and specify an IPv4 CIDR block,
-// traffic for all ICMP types and codes [is] allowed, regardless of any that
-// you specify." Since an IPv4 rule never matches an IPv6 packet (NACL-8)
+// AWS documents that a rule for protocol 58 (ICMPv6) with an IPv4 CIDR
+// block covers every ICMP type and code, whichever ones the rule gives. Since an IPv4 rule never matches an IPv6 packet (NACL-8)
 // and ICMPv6 travels only in IPv6, such a rule matches nothing at all in
 // practice; pfsim keeps the documented meaning anyway.
 func (r Rule) HasICMP() bool {

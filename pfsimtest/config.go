@@ -2,6 +2,7 @@ package pfsimtest
 
 import (
 	"encoding/binary"
+	"errors"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -50,11 +51,12 @@ func VPC(opts ...Option) *rapid.Generator[vpc.Config] {
 // connections; and up to three listening ports among those [Port] leans
 // to. Its id is the first of "eni-0", "eni-1", ... that cfg does not use.
 //
-// It panics if cfg has no subnet or no security group, or no subnet has
-// a free address: no interface could join it.
+// If cfg has no subnet or no security group, or no subnet has a free
+// address, no interface could join it: every draw fails the test, saying
+// why.
 func Interface(cfg vpc.Config) *rapid.Generator[vpc.Interface] {
 	if len(cfg.Subnets) == 0 || len(cfg.SecurityGroups) == 0 {
-		panic("pfsimtest.Interface: the configuration needs a subnet and a security group for an interface to join it")
+		return refused[vpc.Interface](errors.New("pfsimtest.Interface: the configuration needs a subnet and a security group for an interface to join it"))
 	}
 	p := newPool(&options{cfg: &cfg})
 	return rapid.Custom(func(t *rapid.T) vpc.Interface { return drawInterface(t, p, &cfg, false) })
@@ -226,7 +228,7 @@ func drawInterface(t *rapid.T, p *pool, c *vpc.Config, need6 bool) vpc.Interface
 		}
 	}
 	if !sub.CIDR.IsValid() {
-		panic("pfsimtest.Interface: no subnet of the configuration has a free address")
+		t.Fatalf("pfsimtest.Interface: no subnet of the configuration has a free address")
 	}
 	itf.Subnet = sub.ID
 	for i := range rapid.SampledFrom([]int{1, 1, 2}).Draw(t, "interface.ipv4") {

@@ -63,7 +63,10 @@ type Step struct {
 // Heeds the options [Packet] heeds.
 func Conversation(opts ...Option) *rapid.Generator[[]Step] {
 	o := newOptions(opts)
-	pl := newPlan(o, "pfsimtest.Conversation")
+	pl, err := newPlan(o, "pfsimtest.Conversation")
+	if err != nil {
+		return refused[[]Step](err)
+	}
 	return rapid.Custom(func(t *rapid.T) []Step {
 		fam, src, dst := pl.drawEnds(t)
 		c := &conversation{t: t, timeouts: pl.timeouts(src, dst)}

@@ -64,7 +64,8 @@
 // parts. [Packet], [Dial] and [Conversation] draw traffic; their
 // [Option]s place it ([From], [To], [ToInterface], [FromInterface], [In])
 // and narrow it ([Protocols], [OnlyIPv4], [OnlyIPv6]). Options that leave
-// nothing to draw panic when the generator is made, with the reason.
+// nothing to draw make a generator whose every draw fails the test with
+// the reason: a mistake in a test fails that test.
 //
 // # Helpers
 //

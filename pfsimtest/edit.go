@@ -1,6 +1,7 @@
 package pfsimtest
 
 import (
+	"errors"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -89,8 +90,8 @@ func (e Edit) String() string {
 // new rules drawn as [NACLRule] and [SGRule] draw them with [In](cfg).
 // Heeds [Protocols], [OnlyIPv4] and [OnlyIPv6] for the rules it draws.
 //
-// It panics if cfg has no rule set to edit: no security group, no
-// network ACL, and no subnet using the default ACL.
+// If cfg has no rule set to edit (no security group, no network ACL, and
+// no subnet using the default ACL), every draw fails the test, saying why.
 func Edits(cfg vpc.Config, opts ...Option) *rapid.Generator[Edit] {
 	o := newOptions(opts)
 	o.cfg = &cfg
@@ -111,7 +112,7 @@ func Edits(cfg vpc.Config, opts ...Option) *rapid.Generator[Edit] {
 		targets = append(targets, target{kind: vpc.KindSecurityGroup, index: i})
 	}
 	if len(targets) == 0 {
-		panic("pfsimtest.Edits: the configuration has no network ACL, no security group and no subnet on the default ACL: nothing to edit")
+		return refused[Edit](errors.New("pfsimtest.Edits: the configuration has no network ACL, no security group and no subnet on the default ACL: nothing to edit"))
 	}
 	return rapid.Custom(func(t *rapid.T) Edit {
 		tg := rapid.SampledFrom(targets).Draw(t, "edit.target")

@@ -1,6 +1,7 @@
 package pfsimtest_test
 
 import (
+	"net/netip"
 	"reflect"
 	"slices"
 	"strconv"
@@ -118,13 +119,13 @@ func TestEditString(t *testing.T) {
 	}
 }
 
-// A configuration with nothing to edit is refused when the generator is
-// made.
+// A configuration with nothing to edit fails the test that draws from
+// Edits, saying why.
 func TestEditsNeedSomethingToEdit(t *testing.T) {
-	assert.Panics(t, func() { pfsimtest.Edits(vpc.Config{}) })
-	assert.NotPanics(t, func() {
-		pfsimtest.Edits(vpc.Config{Subnets: []vpc.Subnet{{ID: "s"}}})
-	}, "a subnet on the default ACL: the default ACL can be edited")
+	requireRefused(t, pfsimtest.Edits(vpc.Config{}), "pfsimtest.Edits: the configuration has no network ACL, no security group and no subnet on the default ACL: nothing to edit")
+	cfg := vpc.Config{Subnets: []vpc.Subnet{{ID: "s", CIDR: netip.MustParsePrefix("10.0.0.0/24")}}}
+	failed, report := drawReport(t, pfsimtest.Edits(cfg))
+	assert.False(t, failed, "a subnet on the default ACL: the default ACL can be edited\n%s", report)
 }
 
 // rulesOf returns the texts of the rules of e's ACL or group in e's

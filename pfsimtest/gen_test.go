@@ -141,5 +141,27 @@ func TestInterfaceJoins(t *testing.T) {
 		_, err := vpc.New(cfg)
 		require.NoError(t, err)
 	})
-	assert.Panics(t, func() { pfsimtest.Interface(vpc.Config{}) }, "no subnet: no interface can join")
+}
+
+// A configuration no interface could join fails the test that draws from
+// Interface, saying why.
+func TestInterfaceNoRoom(t *testing.T) {
+	requireRefused(t, pfsimtest.Interface(vpc.Config{}),
+		"pfsimtest.Interface: the configuration needs a subnet and a security group for an interface to join it")
+
+	// A /28 has eleven addresses AWS does not reserve, .4 to .14; one
+	// interface holds them all.
+	full := vpc.Interface{ID: "eni-0", Subnet: "s", Groups: []string{"sg"}}
+	for i := 4; i <= 14; i++ {
+		full.PrivateIPs = append(full.PrivateIPs, netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}))
+	}
+	cfg := vpc.Config{
+		Subnets:        []vpc.Subnet{{ID: "s", CIDR: netip.MustParsePrefix("10.0.0.0/28")}},
+		SecurityGroups: []sg.Group{{ID: "sg"}},
+		Interfaces:     []vpc.Interface{full},
+	}
+	requireRefused(t, pfsimtest.Interface(cfg), "pfsimtest.Interface: no subnet of the configuration has a free address")
+	cfg.Interfaces[0].PrivateIPs = cfg.Interfaces[0].PrivateIPs[1:]
+	failed, report := drawReport(t, pfsimtest.Interface(cfg))
+	assert.False(t, failed, "10.0.0.4 is free\n%s", report)
 }

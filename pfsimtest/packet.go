@@ -1,6 +1,7 @@
 package pfsimtest
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -26,11 +27,15 @@ import (
 // [In], [From], [To], [FromInterface], [ToInterface], [Protocols],
 // [OnlyIPv4] and [OnlyIPv6].
 //
-// It panics if the options leave no packet to draw (for instance
-// [OnlyIPv6] with [ToInterface] of an interface without IPv6 address).
+// If the options leave no packet to draw (for instance [OnlyIPv6] with
+// [ToInterface] of an interface without IPv6 address), every draw fails
+// the test, saying why.
 func Packet(opts ...Option) *rapid.Generator[flow.Packet] {
 	o := newOptions(opts)
-	pl := newPlan(o, "pfsimtest.Packet")
+	pl, err := newPlan(o, "pfsimtest.Packet")
+	if err != nil {
+		return refused[flow.Packet](err)
+	}
 	return rapid.Custom(func(t *rapid.T) flow.Packet {
 		fam, src, dst := pl.drawEnds(t)
 		return drawPacketFields(t, pl.pool, o, fam, src, dst)
@@ -46,7 +51,10 @@ func Packet(opts ...Option) *rapid.Generator[flow.Packet] {
 // options [Packet] heeds; [Protocols] chooses among tcp, icmp and icmpv6.
 func Dial(opts ...Option) *rapid.Generator[vpc.Dial] {
 	o := newOptions(opts)
-	pl := newPlan(o, "pfsimtest.Dial")
+	pl, err := newPlan(o, "pfsimtest.Dial")
+	if err != nil {
+		return refused[vpc.Dial](err)
+	}
 	return rapid.Custom(func(t *rapid.T) vpc.Dial {
 		fam, src, dst := pl.drawEnds(t)
 		d := vpc.Dial{Proto: flow.TCP, Src: src, Dst: dst}
@@ -192,12 +200,17 @@ type end struct {
 	bound  bool
 }
 
-// newPlan works out where packets under o can go; it panics, naming the
-// generator what, if nowhere.
-func newPlan(o *options, what string) *plan {
+// newPlan works out where packets under o can go; if nowhere, it returns
+// an error that names the generator what and says why.
+func newPlan(o *options, what string) (*plan, error) {
 	pl := &plan{pool: newPool(o), o: o}
-	pl.src = pl.endOf(o.from, o.fromAny, o.fromIfs, what)
-	pl.dst = pl.endOf(o.to, o.toAny, o.toIfs, what)
+	var err error
+	if pl.src, err = pl.endOf(o.from, o.fromAny, o.fromIfs, what); err != nil {
+		return nil, err
+	}
+	if pl.dst, err = pl.endOf(o.to, o.toAny, o.toIfs, what); err != nil {
+		return nil, err
+	}
 	pl.needIface = o.cfg != nil && !pl.src.bound && !pl.dst.bound
 	for _, fam := range []int{4, 6} {
 		if !o.wants(fam) || len(o.protos) > 0 && len(protosFor(o.protos, fam)) == 0 {
@@ -208,10 +221,10 @@ func newPlan(o *options, what string) *plan {
 		}
 	}
 	if len(pl.families) == 0 {
-		panic(what + ": the options leave no packet to draw: no family has a source, a destination and a protocol they allow" +
+		return nil, errors.New(what + ": the options leave no packet to draw: no family has a source, a destination and a protocol they allow" +
 			pl.hint())
 	}
-	return pl
+	return pl, nil
 }
 
 func (pl *plan) hint() string {
@@ -222,15 +235,15 @@ func (pl *plan) hint() string {
 }
 
 // endOf builds one end from its options.
-func (pl *plan) endOf(prefixes []netip.Prefix, anyIface bool, ids []string, what string) end {
+func (pl *plan) endOf(prefixes []netip.Prefix, anyIface bool, ids []string, what string) (end, error) {
 	e := end{prefixes: prefixes}
 	if !anyIface && len(ids) == 0 {
-		return e
+		return e, nil
 	}
 	e.bound = true
 	for _, id := range ids {
 		if !slices.ContainsFunc(pl.pool.ifaces, func(i vpc.Interface) bool { return i.ID == id }) {
-			panic(fmt.Sprintf("%s: the configuration has no interface %q", what, id))
+			return end{}, fmt.Errorf("%s: the configuration has no interface %q", what, id)
 		}
 	}
 	for _, itf := range pl.pool.ifaces {
@@ -243,7 +256,7 @@ func (pl *plan) endOf(prefixes []netip.Prefix, anyIface bool, ids []string, what
 			}
 		}
 	}
-	return e
+	return e, nil
 }
 
 // candidates returns the interface addresses of family fam an end can be

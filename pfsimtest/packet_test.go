@@ -75,20 +75,32 @@ func TestPacketInConfigCanBeSent(t *testing.T) {
 	})
 }
 
-// Options that leave nothing to draw are refused when the generator is
-// made, with a message that says so.
+// Options that leave nothing to draw fail the test that draws, with a
+// message that says why; Dial and Conversation refuse them as Packet does.
 func TestPacketImpossibleOptions(t *testing.T) {
 	cfg := webConfig()
-	assert.PanicsWithValue(t, `pfsimtest.Packet: the configuration has no interface "eni-nope"`,
-		func() { pfsimtest.Packet(pfsimtest.ToInterface(cfg, "eni-nope")) })
-	assert.Panics(t, func() { pfsimtest.Packet(pfsimtest.OnlyIPv6(), pfsimtest.ToInterface(cfg, "eni-web")) },
-		"eni-web has no IPv6 address")
-	assert.Panics(t, func() {
-		pfsimtest.Packet(pfsimtest.FromInterface(cfg, "eni-web"), pfsimtest.ToInterface(cfg, "eni-web"))
-	},
-		"from an interface to itself")
-	assert.Panics(t, func() { pfsimtest.Packet(pfsimtest.OnlyIPv6(), pfsimtest.Protocols(flow.ICMP)) },
-		"icmp never travels over IPv6")
+	const nothing = "the options leave no packet to draw"
+	for _, c := range []struct {
+		name string
+		gen  *rapid.Generator[flow.Packet]
+		want string
+	}{
+		{"no such interface", pfsimtest.Packet(pfsimtest.ToInterface(cfg, "eni-nope")),
+			`pfsimtest.Packet: the configuration has no interface "eni-nope"`},
+		{"eni-web has no IPv6 address", pfsimtest.Packet(pfsimtest.OnlyIPv6(), pfsimtest.ToInterface(cfg, "eni-web")),
+			"pfsimtest.Packet: " + nothing},
+		{"from an interface to itself",
+			pfsimtest.Packet(pfsimtest.FromInterface(cfg, "eni-web"), pfsimtest.ToInterface(cfg, "eni-web")),
+			"pfsimtest.Packet: " + nothing},
+		{"icmp never travels over IPv6", pfsimtest.Packet(pfsimtest.OnlyIPv6(), pfsimtest.Protocols(flow.ICMP)),
+			"pfsimtest.Packet: " + nothing},
+	} {
+		t.Run(c.name, func(t *testing.T) { requireRefused(t, c.gen, c.want) })
+	}
+	requireRefused(t, pfsimtest.Dial(pfsimtest.ToInterface(cfg, "eni-nope")),
+		`pfsimtest.Dial: the configuration has no interface "eni-nope"`)
+	requireRefused(t, pfsimtest.Conversation(pfsimtest.OnlyIPv6(), pfsimtest.Protocols(flow.ICMP)),
+		"pfsimtest.Conversation: "+nothing)
 }
 
 // Conversations are lives of one connection: every packet valid, the

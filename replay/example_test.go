@@ -16,8 +16,8 @@ import (
 	"github.com/pfsim/pfsim/vpc"
 )
 
-// pingVPC is lesson 10's VPC: AWS's flow log example, where the security
-// group lets ICMP in but the network ACL lets no ICMP out.
+// pingVPC is lesson 10's VPC, modelled on AWS's flow log example: the
+// security group lets ICMP in but the network ACL lets no ICMP out.
 func pingVPC() *vpc.VPC {
 	f, _, err := scenario.Load("../examples/scenarios/10-ping-sg-admits-acl-rejects.yaml")
 	if err != nil {
@@ -33,13 +33,24 @@ func pingVPC() *vpc.VPC {
 // Replaying a capture of two pings, with the flow log AWS would write.
 func ExampleCapture() {
 	// A capture: two echo requests to the instance, each answered.
+	frame := func(p flow.Packet) []byte {
+		ip, err := pcaptest.IP(p)
+		if err != nil {
+			panic(err)
+		}
+		f, err := pcaptest.Frame(pcaptest.Ethernet, ip)
+		if err != nil {
+			panic(err)
+		}
+		return f
+	}
 	var recs []pcaptest.Record
 	for i := 0; i < 2; i++ {
 		req := flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1 len 84")
-		at := time.Unix(1432917027+int64(i), 0)
+		at := time.Unix(1700000000+int64(i), 0)
 		recs = append(recs,
-			pcaptest.Record{Time: at, Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(req))},
-			pcaptest.Record{Time: at.Add(time.Millisecond), Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(req.Reverse()))})
+			pcaptest.Record{Time: at, Frame: frame(req)},
+			pcaptest.Record{Time: at.Add(time.Millisecond), Frame: frame(req.Reverse())})
 	}
 	var file bytes.Buffer
 	_ = pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&file, recs)
@@ -49,7 +60,7 @@ func ExampleCapture() {
 		panic(err)
 	}
 	w := flowlog.NewWriter(os.Stdout)
-	agg, _ := flowlog.NewAggregator(flowlog.TenMinutes, "123456789010", w.Write)
+	agg, _ := flowlog.NewAggregator(flowlog.TenMinutes, "210987654321", w.Write)
 	sum, err := replay.Capture(pingVPC(), rd, replay.Options{FlowLog: agg, Explain: 1})
 	if err != nil {
 		panic(err)
@@ -61,20 +72,21 @@ func ExampleCapture() {
 	}
 	fmt.Println(sum.FirstDrops[0].Why)
 	// Output:
-	// 2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 2 168 1432917027 1432917028 ACCEPT OK
-	// 2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 2 168 1432917027 1432917028 REJECT OK
+	// 2 210987654321 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 2 168 1700000000 1700000001 ACCEPT OK
+	// 2 210987654321 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 2 168 1700000000 1700000001 REJECT OK
 	// 4 packets: 2 allowed, 2 dropped
 	// 2 eni-1235b8ca123456789 network ACL acl-ping egress rule * (default deny)
 	// allowed by security group connection tracking: part of a connection opened 1ms ago (ICMP), whatever the rules say; then dropped by network ACL acl-ping egress rule * (default deny): no rule allows icmp echo-reply to 203.0.113.12; network ACLs are stateless, so the reply to a request needs a rule of its own (an icmp rule for type 0, echo-reply)
 }
 
-// Checking a flow log against the VPC: AWS's own records of the ping
-// agree; a record that says the replies were accepted does not.
+// Checking a flow log against the VPC: the records of three pings, the
+// requests accepted and the replies rejected, agree; a record that says
+// a later reply was accepted does not.
 func ExampleFlowLogs() {
-	log := `2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK
-2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK
-2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 1 84 1432917150 1432917150 ACCEPT OK
-2 123456789010 eni-1235b8ca123456789 - - - - - - - 1432917600 1432918200 - NODATA
+	log := `2 210987654321 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 3 252 1700000010 1700000125 ACCEPT OK
+2 210987654321 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 3 252 1700000077 1700000125 REJECT OK
+2 210987654321 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 1 84 1700000133 1700000133 ACCEPT OK
+2 210987654321 eni-1235b8ca123456789 - - - - - - - 1700000400 1700001000 - NODATA
 `
 	rd, err := flowlog.NewReader(strings.NewReader(log), "flows.log")
 	if err != nil {

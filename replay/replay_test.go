@@ -57,9 +57,9 @@ func pcap(t testing.TB, pkts ...pkt) *capture.Reader {
 		case "arp":
 			frame = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1}
 		case "cut":
-			frame = pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(flow.MustParsePacket("udp 10.0.1.10:1 > 10.0.1.11:2")))[:30]
+			frame = pcaptest.FrameOf(t, pcaptest.Ethernet, flow.MustParsePacket("udp 10.0.1.10:1 > 10.0.1.11:2"))[:30]
 		default:
-			frame = pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(flow.MustParsePacket(x.text)))
+			frame = pcaptest.FrameOf(t, pcaptest.Ethernet, flow.MustParsePacket(x.text))
 		}
 		recs = append(recs, pcaptest.Record{Time: ts, Frame: frame})
 	}
@@ -78,21 +78,21 @@ func tracefCapture(t testing.TB) *capture.Reader {
 	var pkts []pkt
 	for i := 0.0; i < 4; i++ {
 		pkts = append(pkts,
-			pkt{1432917027 + i, "icmp 203.0.113.12 > 172.31.16.139 echo-request id 1 len 84"},
-			pkt{1432917027 + i + 0.001, "icmp 172.31.16.139 > 203.0.113.12 echo-reply id 1 len 84"})
+			pkt{1700000000 + i, "icmp 203.0.113.12 > 172.31.16.139 echo-request id 1 len 84"},
+			pkt{1700000000 + i + 0.001, "icmp 172.31.16.139 > 203.0.113.12 echo-reply id 1 len 84"})
 	}
 	return pcap(t, pkts...)
 }
 
 // TestCaptureTraceF: AWS's ping example replayed: the requests are
 // allowed, the replies dropped by the network ACL's outbound default
-// deny, and the flow log has AWS's two records (FL-8), at the capture's
-// times.
+// deny, and the flow log has the two records AWS's example has (FL-8),
+// at the capture's times.
 func TestCaptureTraceF(t *testing.T) {
 	v := lesson(t, "10-ping-sg-admits-acl-rejects.yaml")
 	var log bytes.Buffer
 	w := flowlog.NewWriter(&log)
-	agg, err := flowlog.NewAggregator(flowlog.TenMinutes, "123456789010", w.Write)
+	agg, err := flowlog.NewAggregator(flowlog.TenMinutes, "210987654321", w.Write)
 	require.NoError(t, err)
 	sum, err := Capture(v, tracefCapture(t), Options{FlowLog: agg})
 	require.NoError(t, err)
@@ -110,14 +110,14 @@ func TestCaptureTraceF(t *testing.T) {
 	require.Len(t, sum.FirstDrops, 4)
 	d := sum.FirstDrops[0]
 	assert.Equal(t, 2, d.Packet)
-	assert.Equal(t, time.Unix(1432917027, 1_000_000).UTC(), d.Time)
+	assert.Equal(t, time.Unix(1700000000, 1_000_000).UTC(), d.Time)
 	assert.Contains(t, d.Why, "allowed by security group connection tracking")
 	assert.Contains(t, d.Why, "dropped by network ACL acl-ping egress rule *")
-	assert.Equal(t, time.Unix(1432917027, 0).UTC(), sum.First)
+	assert.Equal(t, time.Unix(1700000000, 0).UTC(), sum.First)
 	require.Len(t, sum.Busiest, 1)
 	assert.Equal(t, Flow{Flow: "icmp 172.31.16.139 <> 203.0.113.12 id 1", Packets: 8, Bytes: 672, Allowed: 4, Dropped: 4}, sum.Busiest[0])
-	assert.Equal(t, "2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917030 ACCEPT OK\n"+
-		"2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917027 1432917030 REJECT OK\n", log.String())
+	assert.Equal(t, "2 210987654321 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1700000000 1700000003 ACCEPT OK\n"+
+		"2 210987654321 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1700000000 1700000003 REJECT OK\n", log.String())
 }
 
 // TestCaptureEnds: which filters a packet meets depends on which ends are
@@ -209,7 +209,7 @@ func TestCaptureFileError(t *testing.T) {
 	var recs []pcaptest.Record
 	for i := 0; i < 3; i++ {
 		recs = append(recs, pcaptest.Record{Time: time.Unix(int64(i), 0),
-			Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1")))})
+			Frame: pcaptest.FrameOf(t, pcaptest.Ethernet, flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1"))})
 	}
 	var buf bytes.Buffer
 	require.NoError(t, pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&buf, recs))

@@ -4,8 +4,8 @@
 // network ACLs, subnets, network interfaces — and a timeline of steps:
 // packets to send through the filters, connections to attempt, changes to
 // make, each packet or connection with an optional expectation. This
-// comment describes the format; field names are those of the
-// Terraform AWS provider's inline blocks, so rules can be copied from
+// comment describes the format; its field names follow the
+// inline blocks of Terraform's AWS provider, so rules can be copied from
 // .tf files:
 //
 //	name: blocking one address with a NACL deny numbered below the allow
@@ -126,13 +126,13 @@
 //   - Prefix lists, security groups and network ACLs are replaced whole by
 //     an entry with their id, as the format says.
 //   - Subnets and interfaces are attachments, changed attribute by
-//     attribute as AWS's API does: an entry with a known id changes only
-//     the fields it names (`{id: eni-web, security_groups: [sg-web, sg-db]}`
+//     attribute as AWS's API does: an entry whose id exists already
+//     changes just the fields it gives (`{id: eni-web, security_groups: [sg-web, sg-db]}`
 //     detaches or attaches groups and keeps subnet, addresses, listening
 //     and tracking). A list given replaces the old list (`listening: []`
 //     empties it); connection_tracking given replaces all three timeouts.
-//     An entry with a new id adds the object and needs its required
-//     fields. [Change] holds the complete objects after the change.
+//     An entry whose id is new adds that object and must give its
+//     required fields. [Change] holds the complete objects after the change.
 //   - A subnet's blocks may change (AWS cannot do that; a simulation may),
 //     provided the interfaces in it still fit.
 //   - Nothing can be deleted. An id may appear once per kind in a change.

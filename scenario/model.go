@@ -305,7 +305,7 @@ const (
 	Connected = vpc.Connected
 	// Refused: the host answered with a RST that reached the client.
 	Refused = vpc.Refused
-	// Timeout: a filter dropped a packet of the handshake.
+	// Timeout: one of the handshake's packets was dropped by a filter.
 	Timeout = vpc.Timeout
 )
 
@@ -317,7 +317,7 @@ const RuleDefault = "*"
 // checked only when set; the zero value of a field means "not checked".
 //
 // On a packet step Outcome is never set. On a connect step Verdict and
-// Conntrack are never set. Stage, ACL, Direction and Rule describe a drop:
+// Conntrack are never set. Stage, ACL, Direction and Rule are about a drop:
 // they are set only when Verdict is Drop (packets) or Outcome is Timeout
 // (connects). Conntrack is set only when Verdict is Allow.
 type Expect struct {

@@ -111,7 +111,7 @@ func (d *decoder) at(so *obj) (time.Duration, *yaml.Node, bool) {
 	v, n, ok := so.str("at")
 	if !ok {
 		if so.val("at") == nil {
-			so.missing("at", "the time since the start as a Go duration, such as 0s, 1.5s or 2h")
+			so.missing("at", "a Go duration counted from the start, such as 0s, 1.5s or 2h")
 		}
 		return 0, nil, false
 	}

@@ -24,8 +24,8 @@ import (
 // model, when apply (state.go) has merged the declarations into the VPC;
 // references in security group rules are checked there too.
 
-// Fields that Terraform has and that do not change filtering: accepted on
-// every declaration and ignored.
+// Fields Terraform knows that make no difference to filtering: any
+// declaration may carry them, and they are ignored.
 var ignoredFields = []string{"name", "description", "tags", "vpc_id"}
 
 func withIgnored(fields ...string) []string { return append(fields, ignoredFields...) }

@@ -57,9 +57,10 @@
 // admits a flow is open to the whole internet (0.0.0.0/0 or ::/0) and the
 // opposite direction has a rule open to the whole internet for all ports,
 // the flow is untracked: no entry, no reply privilege, and removing the
-// rule cuts the flow at once (CT-14). AWS's example (CT-4): with inbound
-// "tcp 22 from 203.0.113.1/32", "tcp 80 from 0.0.0.0/0" and outbound
-// "-1 to 0.0.0.0/0", SSH is tracked and HTTP is not; ICMP always is.
+// rule cuts the flow at once (CT-14). AWS's example (CT-4): with outbound
+// "-1 to 0.0.0.0/0" and inbound "tcp 80 from 0.0.0.0/0" and
+// "tcp 22 from 203.0.113.1/32", HTTP is untracked but SSH is tracked;
+// ICMP is tracked whatever the rules.
 //
 // pfsim decides this per packet that has no table entry, in the order
 // below. The Set answers U0..U3; U4 is not modelled.
@@ -70,7 +71,7 @@
 //	    entry (SG-31)
 //	U1  the packet is TCP or UDP (everything else is always tracked, CT-2)
 //	U2  some rule admitting it has peer 0.0.0.0/0 (::/0 for IPv6)
-//	    ([Match.Open]); prefix lists and group references do not count
+//	    ([Match.Open]); neither a prefix list nor a group reference counts
 //	U3  the opposite direction has a rule with peer 0.0.0.0/0 (::/0),
 //	    protocol -1 or the packet's, and all ports: -1, or 0-65535
 //	    ([Set.OpenReverse])

@@ -18,15 +18,16 @@ type Match struct {
 	// "sg-web ingress tcp 80 from 0.0.0.0/0".
 	Text string
 	// Open reports whether some rule that admits the packet — not only the
-	// reported one — has peer exactly 0.0.0.0/0 (IPv4 packet) or ::/0
-	// (IPv6 packet); prefix lists and group references never count. This
+	// reported one — names exactly 0.0.0.0/0 (for an IPv4 packet) or
+	// ::/0 (for an IPv6 one) as its peer; a prefix list or a group reference
+	// never counts. This
 	// is step U2 of the untracked test (CT-3).
 	Open bool
 }
 
 // Match reports whether any rule of direction dir admits p (SG-13: a union,
-// no order, no deny). When several do, it reports the first in declaration
-// order of groups, then rules (SG-17); Open looks at all of them.
+// no order, no deny). When several do, it reports the one declared first,
+// ordering by group and then by rule (SG-17); Open looks at all of them.
 //
 // A rule admits p when its protocol is -1 or p's (SG-8), its ports or ICMP
 // type and code admit p (SG-9, SG-10), and its peer contains p's source
@@ -139,8 +140,8 @@ func (s *Set) Untracked(p *flow.Packet, dir flow.Direction) bool {
 // (addresses and ports swapped, [flow.Packet.Reverse]) would be admitted in
 // the opposite direction and be [Set.Untracked] there. Such a packet gets
 // no reply privilege and creates no entry: it needs a rule of its own
-// direction (SG-31). Without U0 the SYN-ACK of an untracked inbound
-// connection would fail U3 and create an entry that outlived the removal
+// direction (SG-31). Were U0 missing, an untracked inbound
+// connection's SYN-ACK would fail U3 and make an entry that outlived the removal
 // of the inbound rule, against CT-14.
 //
 // AnswersUntracked does not allocate.

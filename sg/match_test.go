@@ -40,7 +40,7 @@ func TestMatchOneRule(t *testing.T) {
 		pkt  flow.Packet
 		want bool
 	}{
-		// SG-8: protocol -1 matches every protocol and every port; the
+		// SG-8: protocol -1 covers all protocols and all ports; the
 		// ports written on a -1 rule are ignored.
 		{"SG-8 -1 tcp", ruleCIDR(pAll, 0, 0, "0.0.0.0/0"), in, tcp("198.51.100.7", 50000, "10.0.1.10", 22, flow.SYN), true},
 		{"SG-8 -1 udp", ruleCIDR(pAll, -1, -1, "0.0.0.0/0"), in, udp("198.51.100.7", 5353, "10.0.1.10", 53), true},

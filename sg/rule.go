@@ -19,7 +19,7 @@ import (
 //	Protocol                  FromPort            ToPort
 //	-1 (flow.AnyProtocol)     ignored             ignored            every protocol, port and ICMP type
 //	tcp (6), udp (17)         first port 0..65535 last port 0..65535 the packet's destination port
-//	icmp (1), icmpv6 (58)     type, -1 = any      code, -1 = any     a specific type with code -1 = any code
+//	icmp (1), icmpv6 (58)     type, -1 = any      code, -1 = any     the packet's ICMP type and code
 //	any other number          ignored             ignored            every packet of that protocol
 //
 // An ICMPv6 rule written without ports (all types and codes, IN-4) is

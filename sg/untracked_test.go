@@ -10,9 +10,9 @@ import (
 	"github.com/pfsim/pfsim/sg"
 )
 
-// ct4 is AWS's worked example (CT-4): inbound TCP 22 from 203.0.113.1/32,
-// TCP 80 from 0.0.0.0/0 and ::/0, ICMP all from 0.0.0.0/0; outbound all to
-// 0.0.0.0/0 and ::/0. withV4Out=false removes the IPv4 outbound rule.
+// ct4 is AWS's worked example (CT-4): all traffic out to 0.0.0.0/0 and
+// ::/0; in, every ICMP type from 0.0.0.0/0, TCP 80 from 0.0.0.0/0 and ::/0,
+// and TCP 22 from 203.0.113.1/32 only. withV4Out=false removes the IPv4 outbound rule.
 func ct4(withV4Out bool) sg.Group {
 	g := sg.Group{
 		ID: "sg-ct4",
@@ -83,8 +83,8 @@ func TestUntrackedCT4(t *testing.T) {
 		{"udp in dropped", udp("198.51.100.7", 40000, "10.0.1.10", 53), in, false, false, true, false, false},
 	})
 
-	// "If you remove the outbound rule for IPv4 traffic, all inbound and
-	// outbound IPv4 traffic is tracked, including traffic on port 80."
+	// Without the IPv4 outbound rule, every IPv4 packet is tracked in both
+	// directions, port 80 included.
 	// IPv6 HTTP stays untracked.
 	s = sg.MustCompile([]sg.Group{ct4(false)}, nil)
 	runUntracked(t, s, []untrackedCase{
@@ -119,7 +119,7 @@ func TestUntrackedTraces(t *testing.T) {
 		{"C4 stray syn-ack", tcp("203.0.113.80", 443, "10.0.1.10", 40001, flow.SYN|flow.ACK), in, false, false, true, false, false},
 	})
 
-	// TRACE-H H5 at eni-web2: sg-other has no inbound rule, so tracked.
+	// TRACE-H H5 at eni-web2: tracked, since sg-other lacks inbound rules.
 	other := sg.Group{ID: "sg-other", Egress: []sg.Rule{ruleCIDR(pAll, 0, 0, "0.0.0.0/0")}}
 	s := sg.MustCompile([]sg.Group{other}, nil)
 	h5 := tcp("10.0.1.11", 45002, "10.0.1.10", 80, flow.SYN)

@@ -17,11 +17,11 @@ const (
 	// Connected: the handshake completed (TCP), or the echo reply came
 	// back (ping).
 	Connected Outcome = iota + 1
-	// Refused: the destination host answered the SYN with a RST and the
-	// RST reached the client: "connection refused", at once. The filters
+	// Refused: the destination host replied to the SYN with a RST, which
+	// got back to the client: "connection refused", immediately. The filters
 	// let the packets through; nothing listens on the port.
 	Refused
-	// Timeout: a filter dropped a packet of the exchange. Filters never
+	// Timeout: one of the exchange's packets was dropped by a filter. Filters never
 	// answer (NOT-1), so the client hears nothing and gives up.
 	Timeout
 )
@@ -105,8 +105,8 @@ const (
 
 // Connect plays both ends of a connection attempt at time now, with real
 // packets through the filters: for TCP the client's SYN, then the
-// server's SYN-ACK if its host listens on the port (hosts outside the VPC
-// listen on every port) or a RST-ACK if it does not, then the client's
+// server's SYN-ACK if its host listens on the port (outside the VPC every
+// port of every host is open) or a RST-ACK if it does not, then the client's
 // ACK; for a ping an echo request and its reply. Every packet is tracked
 // as real traffic would be, so the connection stays in the tables.
 //

@@ -13,8 +13,8 @@
 //	X → Y, same subnet          SG(X) egress, SG(Y) ingress (no ACL: MODEL-3)
 //	to or from an AWS service   nothing (NOT-10)
 //
-// An address that belongs to no interface is outside the VPC (the
-// internet; routing is not modelled). The AWS services no filter sees are
+// Any address no interface owns lies outside the VPC, on the internet
+// (routing is not modelled). The AWS services no filter sees are
 // the instance metadata service (169.254.169.254, fd00:ec2::254), the
 // Amazon DNS server (169.254.169.253, fd00:ec2::253, VPC base + 2), Time
 // Sync (169.254.169.123, fd00:ec2::123), the VPC router (subnet base + 1,

@@ -106,9 +106,10 @@ func (p *Path) Explain() string {
 
 // Send evaluates packet p at time now along its path through the VPC
 // (MODEL-7): leaving an interface (the packet's source is its address) it
-// meets that interface's security groups, then its subnet's network ACL
-// outbound rules; arriving at an interface it meets the destination
-// subnet's ACL inbound rules, then that interface's security groups.
+// goes first through that interface's security groups, then through the
+// outbound rules of its subnet's network ACL; arriving at an interface it
+// goes through the inbound rules of the destination subnet's ACL, then
+// through that interface's security groups.
 // Between two interfaces of one subnet no ACL is evaluated (MODEL-3).
 // Traffic to or from AWS's own services is not filtered (NOT-10). The
 // first filter that drops ends the path (MODEL-8).

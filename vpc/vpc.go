@@ -348,7 +348,7 @@ func newResolver(st *state, groups map[string]sg.Group, lists []PrefixList) *res
 
 // GroupAddrs returns the private IPv4 and the IPv6 addresses of every
 // interface that carries group id. Including IPv6 addresses is a choice
-// (SG-20: AWS says "private IP addresses"). Public and Elastic IPs are not
+// (SG-20: AWS writes only of "private IP addresses"). Public and Elastic IPs are not
 // modelled, so they never match (SG-19). The slice is shared: callers
 // only read it.
 func (r *resolver) GroupAddrs(id string) ([]netip.Addr, bool) {

@@ -26,12 +26,12 @@ Runs every step of each scenario file and checks its expectation. A
 directory stands for the scenario files in it (*.yaml, *.yml, *.json; not
 its subdirectories). Prints one line per expectation that does not hold:
 the step's FILE:LINE, its number, what was expected, what happened, and
-why. An invalid file is reported as FILE:LINE:COL: what is wrong, and
-nothing of it runs. Warnings and a summary that counts valid, invalid and
+why. A file that is not valid is not run at all; each of its problems is
+printed as FILE:LINE:COL: followed by what is wrong. Warnings and a summary that counts valid, invalid and
 unreadable files go to standard error.
 
-Exit status: 0 when every expectation holds, 1 when some do not, 2 when a
-file is invalid or cannot be read (or the command line is wrong).
+Exit status: 0 if all expectations hold, 1 if at least one fails, 2 if a
+file cannot be read or is not valid (or the command line is wrong).
 
   --json   one JSON record per line on standard output, and nothing on
            standard error: a "step" record per step, an "error" or

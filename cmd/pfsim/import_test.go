@@ -167,7 +167,7 @@ func TestReplayThroughImportedVPC(t *testing.T) {
 	var recs []pcaptest.Record
 	for i, text := range []string{"tcp 198.51.100.7:50000 > 10.0.1.10:80 [S]", "tcp 198.51.100.7:50001 > 10.0.1.10:443 [S]"} {
 		p := flow.MustParsePacket(text)
-		recs = append(recs, pcaptest.Record{Time: time.Unix(1700000000+int64(i), 0), Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(p))})
+		recs = append(recs, pcaptest.Record{Time: time.Unix(1700000000+int64(i), 0), Frame: pcaptest.FrameOf(t, pcaptest.Ethernet, p)})
 	}
 	var buf bytes.Buffer
 	require.NoError(t, pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&buf, recs))

@@ -1,9 +1,10 @@
-// Command pfsim runs scenario files: a small VPC (security groups, network
-// ACLs, subnets, interfaces) and a timeline of packets, connection attempts
-// and rule changes, each with an optional expectation.
+// Command pfsim runs scenario files. Each describes a small VPC (its
+// interfaces, subnets, network ACLs and security groups) and lists, in time order,
+// packets, connection attempts and rule changes, any of which may state
+// what it expects.
 //
 //	pfsim check FILE|DIR...          check every expectation (exit 0 all hold, 1 some fail, 2 invalid input)
-//	pfsim trace FILE...              every step with its verdict and the explanation in plain words
+//	pfsim trace FILE...              every step, its verdict, and why, in plain words
 //	pfsim send FILE 'PACKET'         one packet through the scenario's VPC, without editing the file
 //	pfsim connect FILE 'CONNECTION'  one connection attempt, the same way
 //

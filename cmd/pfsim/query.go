@@ -24,7 +24,7 @@ func parseAt(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(v))
 	switch {
 	case err != nil:
-		return 0, errors.New("want a time since the start as a Go duration, such as 0s, 31s or 2h")
+		return 0, errors.New("want a Go duration counted from the start, such as 0s, 31s or 2h")
 	case d < 0:
 		return 0, errors.New("must not be negative")
 	case d > scenario.MaxAt:

@@ -20,16 +20,17 @@ import (
 
 const pingLesson = "../../examples/scenarios/10-ping-sg-admits-acl-rejects.yaml"
 
-// pingCapture writes AWS's ping example (TRACE-F) as a capture: four
-// echo requests a second apart, each answered; gzipped if asked.
+// pingCapture writes a capture of the ping of the lesson (TRACE-F): three
+// echo requests a second apart from 2023-11-14T22:13:20Z, each answered;
+// gzipped if asked.
 func pingCapture(t *testing.T, gz bool) string {
 	var recs []pcaptest.Record
-	for i := 0; i < 4; i++ {
-		at := time.Unix(1432917027+int64(i), 0)
+	for i := 0; i < 3; i++ {
+		at := time.Unix(1700000000+int64(i), 0)
 		req := flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1 len 84")
 		recs = append(recs,
-			pcaptest.Record{Time: at, Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(req))},
-			pcaptest.Record{Time: at.Add(time.Millisecond), Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(req.Reverse()))})
+			pcaptest.Record{Time: at, Frame: pcaptest.FrameOf(t, pcaptest.Ethernet, req)},
+			pcaptest.Record{Time: at.Add(time.Millisecond), Frame: pcaptest.FrameOf(t, pcaptest.Ethernet, req.Reverse())})
 	}
 	var buf bytes.Buffer
 	require.NoError(t, pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&buf, recs))
@@ -49,10 +50,26 @@ func writeTemp(t *testing.T, name string, data []byte, gz bool) string {
 	return path
 }
 
-// AWS's two records of the ping.
-const pingLog = `2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK
-2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK
-`
+// awsExamples is AWS's published example records in the default format,
+// kept with their source and licence in flowlog's testdata.
+const awsExamples = "../../flowlog/testdata/aws-default-examples.log"
+
+// pingLog returns AWS's two records of the ping the lesson replays (the
+// requests accepted, the replies rejected): the ICMP records of
+// awsExamples.
+func pingLog(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(awsExamples)
+	require.NoError(t, err)
+	var b strings.Builder
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) == 14 && f[7] == "1" {
+			b.WriteString(line + "\n")
+		}
+	}
+	require.Equal(t, 2, strings.Count(b.String(), "\n"), "the ping's records in %s", awsExamples)
+	return b.String()
+}
 
 // replay of a capture prints the verdicts, the drops by rule, the first
 // drops explained and the busiest flows; the input may be gzipped.
@@ -62,10 +79,10 @@ func TestReplayCapture(t *testing.T) {
 		assert.Equal(t, exitOK, code, errOut)
 		assert.Contains(t, errOut, "note: the file's 15 steps are not run by replay")
 		assert.Contains(t, out, "(pcap) through "+pingLesson)
-		assert.Contains(t, out, "  8 packets from 2015-05-29T16:30:27Z to 2015-05-29T16:30:30.001Z (3.001s)\n")
-		assert.Contains(t, out, "  8 judged: 4 allowed, 4 dropped\n")
-		assert.Contains(t, out, "drops by stage and rule:\n         4  eni-1235b8ca123456789  network ACL acl-ping egress rule * (default deny)\n")
-		assert.Contains(t, out, "first drops explained:\n  packet 2 at 2015-05-29T16:30:27.001Z: icmp 172.31.16.139 > 203.0.113.12 echo-reply id 1 len 84\n")
+		assert.Contains(t, out, "  6 packets from 2023-11-14T22:13:20Z to 2023-11-14T22:13:22.001Z (2.001s)\n")
+		assert.Contains(t, out, "  6 judged: 3 allowed, 3 dropped\n")
+		assert.Contains(t, out, "drops by stage and rule:\n         3  eni-1235b8ca123456789  network ACL acl-ping egress rule * (default deny)\n")
+		assert.Contains(t, out, "first drops explained:\n  packet 2 at 2023-11-14T22:13:20.001Z: icmp 172.31.16.139 > 203.0.113.12 echo-reply id 1 len 84\n")
 		assert.Equal(t, 1, strings.Count(out, "  packet "), "--explain 1")
 		assert.Contains(t, out, "busiest flows:")
 		assert.Contains(t, out, "icmp 172.31.16.139 <> 203.0.113.12 id 1")
@@ -76,27 +93,28 @@ func TestReplayCapture(t *testing.T) {
 // standard output instead of the summary.
 func TestReplayFlowLogOut(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "flows.log")
-	code, _, errOut := pfsim("replay", "--vpc", pingLesson, "--flow-log", out, "--account-id", "123456789010", "--aggregation", "60s", pingCapture(t, false))
+	code, _, errOut := pfsim("replay", "--vpc", pingLesson, "--flow-log", out, "--account-id", "210987654321", "--aggregation", "60s", pingCapture(t, false))
 	require.Equal(t, exitOK, code, errOut)
 	got, err := os.ReadFile(out)
 	require.NoError(t, err)
-	want := "2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917030 ACCEPT OK\n" +
-		"2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917027 1432917030 REJECT OK\n"
+	want := "2 210987654321 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 3 252 1700000000 1700000002 ACCEPT OK\n" +
+		"2 210987654321 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 3 252 1700000000 1700000002 REJECT OK\n"
 	assert.Equal(t, want, string(got))
 
-	code, stdout, _ := pfsim("replay", "--vpc", pingLesson, "--flow-log", "-", "--account-id", "123456789010", pingCapture(t, false))
+	code, stdout, _ := pfsim("replay", "--vpc", pingLesson, "--flow-log", "-", "--account-id", "210987654321", pingCapture(t, false))
 	assert.Equal(t, exitOK, code)
 	assert.Equal(t, want, stdout)
 
 	// What replay writes, replay reads back, and it agrees with itself.
 	code, stdout, errOut = pfsim("replay", "--vpc", pingLesson, out)
 	assert.Equal(t, exitOK, code, stdout+errOut)
-	assert.Contains(t, stdout, "2 records, 2 replayed (8 packets): 2 agree, 0 disagree")
+	assert.Contains(t, stdout, "2 records, 2 replayed (6 packets): 2 agree, 0 disagree")
 }
 
 // replay of a flow log exits 0 when every record agrees, 1 when one does
 // not, and prints that record with the reason.
 func TestReplayFlowLogIn(t *testing.T) {
+	pingLog := pingLog(t)
 	code, out, errOut := pfsim("replay", "--vpc", pingLesson, writeTemp(t, "ping.log", []byte(pingLog), true))
 	assert.Equal(t, exitOK, code, out+errOut)
 	assert.Contains(t, out, "2 records, 2 replayed (8 packets): 2 agree, 0 disagree")
@@ -108,14 +126,19 @@ func TestReplayFlowLogIn(t *testing.T) {
 	assert.Equal(t, exitFailed, code)
 	lines := strings.Split(out, "\n")
 	require.GreaterOrEqual(t, len(lines), 3, out)
-	assert.True(t, strings.HasSuffix(lines[0], "wrong.log:2: 2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 ACCEPT OK"), lines[0])
+	wrongLine := strings.Split(wrong, "\n")[1]
+	assert.True(t, strings.HasSuffix(lines[0], "wrong.log:2: "+wrongLine), lines[0])
 	assert.Equal(t, "  egress at eni-1235b8ca123456789: logged ACCEPT, pfsim allowed 0 and dropped 4 of the 4 packets played", lines[1])
 	assert.Contains(t, lines[2], "icmp 172.31.16.139 > 203.0.113.12 echo-reply len 84: ")
 	assert.Contains(t, lines[2], "dropped by network ACL acl-ping egress rule *")
 	assert.Contains(t, out, "1 agree, 1 disagree")
 
 	// A line that is not a record: reported at FILE:LINE:COL, exit 2.
-	bad := pingLog + "2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 soon 1432917142 ACCEPT OK\n"
+	// The first record again, its start (the eleventh field, at column
+	// 77) not a number.
+	f := strings.Fields(pingLog)[:14]
+	f[10] = "soon"
+	bad := pingLog + strings.Join(f, " ") + "\n"
 	path := writeTemp(t, "bad.log", []byte(bad), false)
 	code, _, errOut = pfsim("replay", "--vpc", pingLesson, path)
 	assert.Equal(t, exitInvalid, code)
@@ -139,7 +162,7 @@ func TestReplayJSON(t *testing.T) {
 	assert.Contains(t, out, `"stage":"nacl"`)
 	assert.Contains(t, out, `"rule":"*"`)
 
-	wrong := strings.Replace(pingLog, "REJECT", "ACCEPT", 1)
+	wrong := strings.Replace(pingLog(t), "REJECT", "ACCEPT", 1)
 	code, out, _ = pfsim("replay", "--json", "--vpc", pingLesson, writeTemp(t, "wrong.log", []byte(wrong), false))
 	assert.Equal(t, exitFailed, code)
 	assert.Equal(t, []string{"disagreement", "summary"}, types(out))
@@ -162,12 +185,12 @@ func TestReplayErrors(t *testing.T) {
 		{"bad number", []string{"replay", "--vpc", pingLesson, "--top=-1", capFile}, `--top "-1": want a whole number`},
 		{"invalid vpc", []string{"replay", "--vpc", "testdata/invalid.yaml", capFile}, "testdata/invalid.yaml:5:"},
 		{"missing input", []string{"replay", "--vpc", pingLesson, "nope.pcap"}, "nope.pcap"},
-		{"flow log of a flow log", []string{"replay", "--vpc", pingLesson, "--flow-log", "x", writeTemp(t, "p.log", []byte(pingLog), false)}, "--flow-log writes the flow log of a capture"},
+		{"flow log of a flow log", []string{"replay", "--vpc", pingLesson, "--flow-log", "x", writeTemp(t, "p.log", []byte(pingLog(t)), false)}, "--flow-log writes the flow log of a capture"},
 		{"cut capture", []string{"replay", "--vpc", pingLesson, func() string {
 			data, err := os.ReadFile(capFile)
 			require.NoError(t, err)
 			return writeTemp(t, "cut.pcap", data[:len(data)-7], false)
-		}()}, "packet 8: pcap: file ends inside the packet (the capture was cut short)"},
+		}()}, "packet 6: pcap: file ends inside the packet (the capture was cut short)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,8 +227,8 @@ func TestReplaySniff(t *testing.T) {
 		{"pcap", capData, kindCapture},
 		{"pcap.gz", gz(capData), kindCapture},
 		{"pcapng", ng, kindCapture},
-		{"flow log", []byte(pingLog), kindFlowLog},
-		{"flow log.gz", gz([]byte(pingLog)), kindFlowLog},
+		{"flow log", []byte(pingLog(t)), kindFlowLog},
+		{"flow log.gz", gz([]byte(pingLog(t))), kindFlowLog},
 		{"header", []byte("version account-id interface-id\n"), kindFlowLog},
 		{"binary garbage", []byte{1, 2, 0, 4}, kindCapture},
 	}

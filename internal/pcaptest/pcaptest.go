@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"testing"
 	"time"
 
 	"github.com/google/gopacket"
@@ -36,8 +37,9 @@ const (
 // ICMPv6 with its type, code and, for queries, identifier) and zero bytes
 // up to p.Length when that is longer. Ports, flags and ICMP fields that
 // p's protocol does not have are ignored; another protocol gets its
-// number and no transport header.
-func IP(p flow.Packet) []byte {
+// number and no transport header. It fails only when gopacket cannot
+// serialize the layers.
+func IP(p flow.Packet) ([]byte, error) {
 	var (
 		net6  gopacket.NetworkLayer
 		ls    []gopacket.SerializableLayer
@@ -85,16 +87,16 @@ func IP(p flow.Packet) []byte {
 	}
 	buf := gopacket.NewSerializeBuffer()
 	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
-		panic(fmt.Sprintf("pcaptest: %v: %v", p, err))
+		return nil, fmt.Errorf("pcaptest: %v: %w", p, err)
 	}
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }
 
 // Frame wraps the IP packet ip in the link-layer header of link type
 // link. For Ethernet, each of vlans adds a tag, the outer first: one is
 // 802.1Q, two are QinQ (an 802.1ad outer tag). Raw IP types take ip as
-// it is.
-func Frame(link uint16, ip []byte, vlans ...uint16) []byte {
+// it is. Another link type is an error.
+func Frame(link uint16, ip []byte, vlans ...uint16) ([]byte, error) {
 	etype := uint16(layers.EthernetTypeIPv4)
 	if len(ip) > 0 && ip[0]>>4 == 6 {
 		etype = uint16(layers.EthernetTypeIPv6)
@@ -124,9 +126,25 @@ func Frame(link uint16, ip []byte, vlans ...uint16) []byte {
 		h = append(h, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 0x02, 0, 0, 0, 0, 0x01, 0, 0)
 	case RawIP, IPv4, IPv6:
 	default:
-		panic(fmt.Sprintf("pcaptest: link type %d", link))
+		return nil, fmt.Errorf("pcaptest: link type %d is not one pcaptest writes", link)
 	}
-	return append(h, ip...)
+	return append(h, ip...), nil
+}
+
+// FrameOf returns the frame of link type link that carries the IP packet p
+// describes, as [IP] and [Frame] build them; a packet or link type they
+// refuse fails the test tb.
+func FrameOf(tb testing.TB, link uint16, p flow.Packet, vlans ...uint16) []byte {
+	tb.Helper()
+	ip, err := IP(p)
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	f, err := Frame(link, ip, vlans...)
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	return f
 }
 
 // byteOrder is what the writers need of a byte order.

@@ -38,7 +38,13 @@ func WebTraffic(w io.Writer, n int, start time.Time, interval time.Duration) (to
 	c := PCAP{Link: Ethernet, Nano: true}
 	frames := make([][]byte, len(webConn))
 	for i, wc := range webConn {
-		frames[i] = Frame(Ethernet, IP(flow.MustParsePacket(wc.text)))
+		ip, err := IP(flow.MustParsePacket(wc.text))
+		if err != nil {
+			return 0, err
+		}
+		if frames[i], err = Frame(Ethernet, ip); err != nil {
+			return 0, err
+		}
 	}
 	buf := c.Header(nil)
 	for i := 0; i < n; i++ {
