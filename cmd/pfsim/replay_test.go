@@ -257,7 +257,7 @@ func TestReplayVPCOfSeveralFiles(t *testing.T) {
 		"tcp 198.51.100.7:50001 > 10.0.1.10:443 [S]", // and nothing on 443
 	} {
 		p := flow.MustParsePacket(text)
-		recs = append(recs, pcaptest.Record{Time: at.Add(time.Duration(i) * time.Second), Frame: pcaptest.Frame(pcaptest.Ethernet, pcaptest.IP(p))})
+		recs = append(recs, pcaptest.Record{Time: at.Add(time.Duration(i) * time.Second), Frame: pcaptest.FrameOf(t, pcaptest.Ethernet, p)})
 	}
 	var buf bytes.Buffer
 	require.NoError(t, pcaptest.PCAP{Link: pcaptest.Ethernet}.Write(&buf, recs))
