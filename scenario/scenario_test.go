@@ -20,9 +20,10 @@ import (
 	"github.com/pfsim/pfsim/vpc"
 )
 
-// The three scenarios of the spec (copied from spec/scenarios into
-// testdata) load without error, with the content they spell out.
-func TestLoadSpecScenarios(t *testing.T) {
+// The reader's three fixtures (a web host, an ACL without the clients'
+// ports, an address blocked by rule order) load without error, with the
+// content they spell out.
+func TestLoadFixtures(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.yaml")
 	require.NoError(t, err)
 	require.Len(t, files, 3)
@@ -39,8 +40,8 @@ func TestLoadSeedWebServer(t *testing.T) {
 	const path = "testdata/01-seed-web-server.yaml"
 	f, _, err := Load(path)
 	require.NoError(t, err)
-	assert.Equal(t, "the seed's web server - HTTP and SSH in, everything out, default NACL", f.Name)
-	assert.True(t, strings.HasPrefix(f.Description, "A security group that allows TCP 80 and 22"))
+	assert.Equal(t, "web host - ports 80 and 22 open to all, all egress, the VPC's default ACL", f.Name)
+	assert.True(t, strings.HasPrefix(f.Description, "Fixture for the reader: one group opens TCP 80 and 22"))
 
 	// One group, its rules expanded one per peer, with their positions.
 	require.Len(t, f.SecurityGroups, 1)
