@@ -37,8 +37,7 @@ func Marshal(cfg vpc.Config) ([]byte, error) { return MarshalWith(cfg, MarshalOp
 // VPC: Config of the parsed file equals cfg, with these exceptions, all
 // of them values the format has no field for or writes in one way only:
 //
-//   - Config.CIDR, the VPC's block: the format has no field for it; it is
-//     written as a comment.
+//   - Config.CIDR reads back with its host bits cleared.
 //   - A subnet whose ACL is "" reads back as [DefaultACL], which it means.
 //   - The implicit default ACL: Parse adds it when the file declares no
 //     ACL with the id "default", as [vpc.New] does.
@@ -75,7 +74,10 @@ func MarshalWith(cfg vpc.Config, o MarshalOptions) ([]byte, error) {
 		}
 		root.Content = append(root.Content, yStr("description"), d)
 	}
-	add := func(key string, items []*yaml.Node) {
+	if cfg.CIDR.IsValid() {
+		root.Content = append(root.Content, yStr("vpc_cidr_block"), yStr(cfg.CIDR.String()))
+	}
+		add := func(key string, items []*yaml.Node) {
 		if len(items) > 0 {
 			root.Content = append(root.Content, yStr(key), ySeq(0, items...))
 		}
@@ -116,10 +118,6 @@ func MarshalWith(cfg vpc.Config, o MarshalOptions) ([]byte, error) {
 
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	header := append([]string(nil), o.Header...)
-	if cfg.CIDR.IsValid() {
-		header = append(header, "The VPC's IPv4 block is "+cfg.CIDR.String()+"; the scenario format has no field for it, so",
-			"the Amazon DNS server's address (its base + 2, NOT-10) is exempt only where a subnet begins there.")
-	}
 	doc.HeadComment = yComment(header)
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)

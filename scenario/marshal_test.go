@@ -188,7 +188,11 @@ func genConfig(t *rapid.T) vpc.Config {
 		}
 		cfg.NetworkACLs = append(cfg.NetworkACLs, a)
 	}
-	// Subnets 10.0.K.0/24 inside 10.0.0.0/16, some with an IPv6 /64.
+	// Subnets 10.0.K.0/24 inside 10.0.0.0/16, some with an IPv6 /64; the
+	// VPC's block, when the file gives it, is that /16.
+	if rapid.Bool().Draw(t, "vpc block") {
+		cfg.CIDR = netip.MustParsePrefix("10.0.0.0/16")
+	}
 	var subnetIDs []string
 	ks := rapid.SliceOfNDistinct(rapid.IntRange(0, 255), 0, 4, rapid.ID[int]).Draw(t, "subnets")
 	for _, k := range ks {
@@ -325,10 +329,9 @@ func TestMarshalText(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, `# written by a test
-# The VPC's IPv4 block is 10.0.0.0/16; the scenario format has no field for it, so
-# the Amazon DNS server's address (its base + 2, NOT-10) is exempt only where a subnet begins there.
 
 name: imported
+vpc_cidr_block: 10.0.0.0/16
 prefix_lists:
   - id: pl-office
     entries: [192.0.2.0/24, '2001:db8:aa::/48']

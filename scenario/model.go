@@ -20,6 +20,11 @@ type File struct {
 	Path string
 	// Name is the one-line title; Description the optional longer text.
 	Name, Description string
+	// VPCCIDR is the VPC's primary IPv4 block (vpc_cidr_block), host bits
+	// cleared; the zero Prefix when the file gives none. Subnets must lie
+	// in it, and its base + 2 is the Amazon DNS server, whose traffic no
+	// filter sees (NOT-10).
+	VPCCIDR netip.Prefix
 
 	// The VPC at time zero, each kind in the order of the file.
 

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -11,7 +12,7 @@ import (
 // internalError starts the message of an error that is pfsim's fault.
 const internalError = "pfsim internal error while reading the scenario"
 
-var docFields = []string{"name", "description", "prefix_lists", "security_groups", "network_acls", "subnets", "interfaces", "steps"}
+var docFields = []string{"name", "description", "vpc_cidr_block", "prefix_lists", "security_groups", "network_acls", "subnets", "interfaces", "steps"}
 
 // Load reads and parses the scenario file at path; see [Parse].
 func Load(path string) (*File, []Warning, error) {
@@ -84,6 +85,10 @@ func (d *decoder) document(root *yaml.Node) *File {
 	}
 
 	st := newState()
+	if v, n, ok := o.str("vpc_cidr_block"); ok {
+		f.VPCCIDR = d.vpcBlock(o, v, n)
+		st.cidr, st.cidrNode = f.VPCCIDR, n
+	}
 	top := d.apply(st, d.declarations(o), true)
 	f.PrefixLists = top.PrefixLists
 	f.SecurityGroups = top.SecurityGroups
@@ -96,4 +101,22 @@ func (d *decoder) document(root *yaml.Node) *File {
 	f.Steps = d.steps(o, st)
 	d.warnUnused(st)
 	return f
+}
+
+// vpcBlock reads the VPC's block: an IPv4 CIDR of /16 to /28, as AWS
+// allows a VPC's primary block (host bits set are cleared, with a
+// warning). It returns the zero Prefix after reporting a bad one.
+func (d *decoder) vpcBlock(o *obj, v string, n *yaml.Node) netip.Prefix {
+	p, err := netip.ParsePrefix(strings.TrimSpace(v))
+	switch {
+	case err != nil || !p.Addr().Is4():
+		o.fail("vpc_cidr_block", n, "want the VPC's IPv4 block, such as 10.0.0.0/16")
+		return netip.Prefix{}
+	case p.Bits() < 16 || p.Bits() > 28:
+		o.fail("vpc_cidr_block", n, "a VPC's block is /16 to /28")
+		return netip.Prefix{}
+	case p != p.Masked():
+		d.warnAt(d.pos(n), fmt.Sprintf("vpc_cidr_block %s has host bits set: taken as %s", p, p.Masked()))
+	}
+	return p.Masked()
 }

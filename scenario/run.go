@@ -165,7 +165,7 @@ func RunWith(f *File, o Options) (*Report, error) {
 func Config(f *File) vpc.Config {
 	ch := change(&Change{PrefixLists: f.PrefixLists, SecurityGroups: f.SecurityGroups,
 		NetworkACLs: f.NetworkACLs, Subnets: f.Subnets, Interfaces: f.Interfaces})
-	return vpc.Config{PrefixLists: ch.PrefixLists, SecurityGroups: ch.SecurityGroups,
+	return vpc.Config{CIDR: f.VPCCIDR, PrefixLists: ch.PrefixLists, SecurityGroups: ch.SecurityGroups,
 		NetworkACLs: ch.NetworkACLs, Subnets: ch.Subnets, Interfaces: ch.Interfaces}
 }
 

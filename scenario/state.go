@@ -37,6 +37,10 @@ type state struct {
 	subnetOrder, ifaceOrder []string
 	// addrs maps every interface address to its interface.
 	addrs map[netip.Addr]*Interface
+	// cidr is the VPC's block (the zero Prefix if none), written at
+	// cidrNode.
+	cidr     netip.Prefix
+	cidrNode *yaml.Node
 	// uses records, for each declared network ACL and security group, in
 	// the order of their first declaration, whether a subnet or an
 	// interface used it at any time of the timeline.
@@ -415,7 +419,7 @@ func (d *decoder) validate(st *state, lists []*plDecl, subnets []*subnetDecl, if
 	for _, p := range lists {
 		m.lists[p.pl.ID] = p
 	}
-	cfg := vpc.Config{Subnets: make([]vpc.Subnet, 0, len(st.subnets)), Interfaces: make([]vpc.Interface, 0, len(st.ifaces))}
+	cfg := vpc.Config{CIDR: st.cidr, Subnets: make([]vpc.Subnet, 0, len(st.subnets)), Interfaces: make([]vpc.Interface, 0, len(st.ifaces))}
 	for _, id := range keys(st.prefixLists) {
 		cfg.PrefixLists = append(cfg.PrefixLists, st.prefixLists[id].PrefixList)
 	}
@@ -517,6 +521,10 @@ func (m *mapping) locate(e *vpc.ConfigError) (at *yaml.Node, path, msg string, o
 		msg += suggest(e.Value, ids, false)
 	}
 	switch e.Kind {
+	case vpc.KindVPC:
+		if m.st.cidrNode != nil {
+			return m.st.cidrNode, "vpc_cidr_block", msg, true
+		}
 	case vpc.KindPrefixList:
 		if p := m.lists[e.ID]; p != nil && e.Field == vpc.FieldEntries && e.Index >= 0 && e.Index < len(p.entries) {
 			return p.entries[e.Index].n, p.entries[e.Index].path, msg, true
