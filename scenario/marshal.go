@@ -77,7 +77,7 @@ func MarshalWith(cfg vpc.Config, o MarshalOptions) ([]byte, error) {
 	if cfg.CIDR.IsValid() {
 		root.Content = append(root.Content, yStr("vpc_cidr_block"), yStr(cfg.CIDR.String()))
 	}
-		add := func(key string, items []*yaml.Node) {
+	add := func(key string, items []*yaml.Node) {
 		if len(items) > 0 {
 			root.Content = append(root.Content, yStr(key), ySeq(0, items...))
 		}
