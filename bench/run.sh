@@ -56,7 +56,11 @@ if [ "${REUSE:-}" = 1 ]; then
   [ -s "$RAW_ANCHOR" ] || echo "REUSE=1 but $RAW_ANCHOR is empty: the anchor will show as missing" >&2
   echo "reusing $RAW and $RAW_ANCHOR ($COUNT rounds)" >&2
 else
-  : > "$RAW"
+  # The commit the figures are of, kept in the raw file (benchstat reads a
+  # "key: value" line as a label), so that REUSE=1 names it too.
+  run_commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [ -z "$(git status --porcelain -- '*.go' 2>/dev/null)" ] || run_commit="$run_commit (with uncommitted changes)"
+  echo "pfsim-commit: $run_commit" > "$RAW"
   : > "$RAW_ANCHOR"
   for round in $(seq "$COUNT"); do
     echo "round $round of $COUNT: $(ours_cmd)" >&2
@@ -136,10 +140,13 @@ caches=$( (lscpu 2>/dev/null || true) | awk -F: '/^(L1d|L2|L3) cache/ { gsub(/^ 
 hyper=$( (lscpu 2>/dev/null || true) | awk -F: '/Hypervisor vendor/ { gsub(/^ +/, "", $2); print $2 }')
 mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-# Uncommitted changes to the code, not to the files this script writes or reads.
-if [ -n "$(git status --porcelain 2>/dev/null | grep -v -e "$OUT\$" -e "$RAW\$" -e "$RAW_ANCHOR\$" -e 'bench/analysis.md$')" ]; then
-  commit="$commit (with uncommitted changes)"
+commit=$(awk -F': ' '/^pfsim-commit: / { print $2; exit }' "$RAW")
+if [ -z "$commit" ]; then
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  # Uncommitted changes to the code, not to the files this script writes or reads.
+  if [ -n "$(git status --porcelain 2>/dev/null | grep -v -e "$OUT\$" -e "$RAW\$" -e "$RAW_ANCHOR\$" -e 'bench/analysis.md$')" ]; then
+    commit="$commit (with uncommitted changes)"
+  fi
 fi
 
 {
