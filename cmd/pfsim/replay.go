@@ -453,7 +453,10 @@ func writeSummaryJSON(w io.Writer, o replayOptions, s *replay.Summary, err error
 		"type": "summary", "input": s.File, "format": s.Format, "vpc": o.vpcFile,
 		"packets": s.Packets, "allowed": s.Allowed, "dropped": s.Dropped, "exempt": s.Exempt,
 		"not_ip": s.NotIP, "malformed": s.Malformed, "no_interface": s.NoInterface,
-		"out_of_order": s.OutOfOrder, "no_time": s.NoTime, "skipped_examples": s.Skipped,
+		"out_of_order": s.OutOfOrder, "no_time": s.NoTime,
+	}
+	if len(s.Skipped) > 0 {
+		rec["skipped_examples"] = s.Skipped
 	}
 	if !s.First.IsZero() {
 		rec["first"], rec["last"] = s.First.UTC(), s.Last.UTC()
