@@ -30,16 +30,10 @@ type Model struct {
 	origins map[vpc.Kind]map[string]Origin
 }
 
-// Origin says where an object of a [Model] comes from.
-type Origin struct {
-	// Pos is where the object is written; for one the files only name
-	// (Named), where it is first named. Its Line is 0 when the reader
-	// does not say (the file alone is known).
-	Pos source.Pos
-	// Named is true for an object the files name but do not describe,
-	// which the model holds empty (see [awsjson.Origin]).
-	Named bool
-}
+// Origin says where an object of a [Model] comes from: where it is
+// written, or, for one the files only name, where it is first named. Its
+// Pos.Line is 0 when the reader does not say (the file alone is known).
+type Origin = awsjson.Origin
 
 // Origin returns where the object of kind k with id id comes from.
 func (m *Model) Origin(k vpc.Kind, id string) (Origin, bool) {
