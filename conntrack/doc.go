@@ -95,8 +95,9 @@
 // than its timeout; a packet at exactly last + timeout finds nothing, and
 // [Table.Lookup] says so with [Result.Expired], while the entry has not
 // been swept away, so that an explanation can mention it (CT-17). Times
-// are kept as Unix nanoseconds, so now must lie between the years 1678
-// and 2262; the zero [time.Time] (year 1) does not.
+// are kept as Unix nanoseconds, and now must lie between [MinTime] (1900)
+// and [MaxTime] (2200) ([CheckTime]); the zero [time.Time] (year 1) does
+// not, and a table refuses it.
 //
 // # Capacity
 //

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pfsim/pfsim/capture"
+	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/flowlog"
 	"github.com/pfsim/pfsim/vpc"
@@ -199,8 +200,9 @@ type Flow struct {
 // flows, so its memory does not grow with the capture's length (the
 // VPC's connection tables hold what the traffic opened, as AWS's do). It
 // returns the summary and, if the capture ended on an error (a file cut
-// short or malformed), that error; the summary then covers the packets
-// before it.
+// short or malformed, or a packet stamped outside the times a connection
+// table holds, [conntrack.CheckTime]), that error; the summary then
+// covers the packets before it.
 func Capture(v *vpc.VPC, rd *capture.Reader, opt Options) (*Summary, error) {
 	e, err := newEnds(v)
 	if err != nil {
@@ -239,6 +241,14 @@ func Capture(v *vpc.VPC, rd *capture.Reader, opt Options) (*Summary, error) {
 				s.Skipped = append(s.Skipped, err.Error())
 			}
 			continue
+		}
+		if !ts.IsZero() {
+			if err := conntrack.CheckTime(ts); err != nil {
+				// A timestamp no simulated clock can hold (a pcapng
+				// one far in the future): the file is at fault.
+				err = &capture.Error{File: rd.Name(), Packet: s.Packets, Err: err}
+				return s, errors.Join(err, r.finish())
+			}
 		}
 		switch {
 		case ts.IsZero():

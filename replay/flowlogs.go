@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"slices"
@@ -233,6 +234,9 @@ func (fr *flReplay) read(rd *flowlog.Reader) error {
 		if err == io.EOF {
 			return nil
 		}
+		if err == nil {
+			err = fr.checkTimes(&r)
+		}
 		var se *source.Error
 		if errors.As(err, &se) {
 			rep.InvalidCount++
@@ -250,6 +254,23 @@ func (fr *flReplay) read(rd *flowlog.Reader) error {
 		}
 		fr.keep(&r)
 	}
+}
+
+// checkTimes returns a *source.Error if r's start or end is a time no
+// connection table holds ([conntrack.CheckTime]): such a record cannot
+// be played, and is counted with the invalid lines.
+func (fr *flReplay) checkTimes(r *flowlog.Record) error {
+	for _, c := range []struct {
+		f flowlog.Field
+		t time.Time
+	}{{flowlog.FieldStart, r.Start}, {flowlog.FieldEnd, r.End}} {
+		if !r.Has.Has(c.f) || conntrack.CheckTime(c.t) == nil {
+			continue
+		}
+		return &source.Error{Pos: source.Pos{File: fr.rep.File, Line: r.Line}, Resource: r.InterfaceID, Field: c.f.String(),
+			Msg: fmt.Sprintf("%d (%s) is %v", c.t.Unix(), c.t.Format(time.RFC3339), conntrack.ErrTime)}
+	}
+	return nil
 }
 
 // needed are the fields a record must have to be played.

@@ -213,6 +213,20 @@ func TestFlowLogsPlay(t *testing.T) {
 			},
 		},
 		{
+			// The reader takes any year up to 9999; the connection
+			// tables do not, and a record beyond them is not played.
+			name: "a time no table holds",
+			log: "2 1 eni-web 198.51.100.7 10.0.1.10 40000 53 17 2 120 1700000000 1700000001 ACCEPT OK\n" +
+				"2 1 eni-web 198.51.100.7 10.0.1.10 40000 53 17 2 120 8000000000 8000000001 ACCEPT OK\n",
+			agree: 1,
+			check: func(t *testing.T, rep *Report) {
+				assert.Equal(t, 1, rep.Records)
+				assert.Equal(t, 1, rep.InvalidCount)
+				assert.Equal(t, []string{"flows.log:2: eni-web start: 8000000000 (2223-07-06T14:13:20Z) is outside the times a connection table holds (1900-01-01 to 2200-01-01 UTC)"}, rep.Invalid)
+				assert.Equal(t, 1, rep.Played)
+			},
+		},
+		{
 			// A flow-direction field decides; an egress record must come
 			// from the interface.
 			name: "flow-direction",

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pfsim/pfsim/capture"
+	"github.com/pfsim/pfsim/conntrack"
 	"github.com/pfsim/pfsim/flow"
 	"github.com/pfsim/pfsim/flowlog"
 	"github.com/pfsim/pfsim/internal/pcaptest"
@@ -228,4 +229,31 @@ func TestCaptureProgress(t *testing.T) {
 	_, err := Capture(lesson(t, "10-ping-sg-admits-acl-rejects.yaml"), tracefCapture(t), Options{Progress: func(n int) { seen = append(seen, n) }})
 	require.NoError(t, err)
 	assert.Equal(t, []int{8}, seen)
+}
+
+// TestCaptureTimeOutOfRange: a packet stamped where no connection table's
+// clock reaches (a pcapng timestamp in the year 2500) ends the replay
+// with an error that names the file and the packet, as bad input, and the
+// summary covers the packets before it.
+func TestCaptureTimeOutOfRange(t *testing.T) {
+	frame := pcaptest.FrameOf(t, pcaptest.Ethernet, flow.MustParsePacket("icmp 203.0.113.12 > 172.31.16.139 echo-request id 1"))
+	recs := []pcaptest.Record{
+		{Time: time.Unix(10, 0), Frame: frame},
+		{Time: time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC), Frame: frame},
+		{Time: time.Unix(12, 0), Frame: frame},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, pcaptest.PCAPNG{Links: []uint16{pcaptest.Ethernet}}.Write(&buf, recs))
+	rd, err := capture.NewReader(&buf, "future.pcapng")
+	require.NoError(t, err)
+	sum, err := Capture(lesson(t, "10-ping-sg-admits-acl-rejects.yaml"), rd, Options{})
+	var ce *capture.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "future.pcapng", ce.File)
+	assert.Equal(t, 2, ce.Packet)
+	assert.ErrorIs(t, err, conntrack.ErrTime)
+	assert.Contains(t, err.Error(), "future.pcapng: packet 2: time 2500-01-01T00:00:00Z: outside the times a connection table holds")
+	require.NotNil(t, sum)
+	assert.Equal(t, 1, sum.Allowed)
+	assert.Equal(t, 2, sum.Packets)
 }

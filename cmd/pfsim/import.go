@@ -29,7 +29,8 @@ read but should be known, such as a security group the files name but do
 not describe) go to standard error as FILE:LINE:COL: warning: ...
 
 Exit status: 0 when the VPC was written, 2 when a file is invalid or
-cannot be read (each problem on standard error as FILE:LINE:COL: ...).
+cannot be read, or the files declare nothing pfsim reads (each problem on
+standard error as FILE:LINE:COL: ...).
 
   --vpc ID   the VPC to read when the AWS JSON describes several
 `
@@ -81,6 +82,14 @@ func runImport(e *env, fl flags, paths []string) int {
 		fmt.Fprintf(stderr, "pfsim import: %d problem(s); nothing written\n", max(len(errs), 1))
 		return exitInvalid
 	}
+	if isEmpty(m.Config) {
+		for _, p := range paths {
+			fmt.Fprintln(stderr, &source.Error{Pos: source.Pos{File: p}, Msg: "nothing to import: no VPC, subnet, security group, network ACL, prefix list or interface",
+				Hint: "give the files that declare them"})
+		}
+		fmt.Fprintf(stderr, "pfsim import: %d problem(s); nothing written\n", len(paths))
+		return exitInvalid
+	}
 	data, err := scenario.MarshalWith(m.Config, importOptions(paths, m))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -91,6 +100,13 @@ func runImport(e *env, fl flags, paths []string) int {
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// isEmpty reports whether c declares nothing at all: what reading an
+// empty file, or one of resources pfsim does not read, gives.
+func isEmpty(c vpc.Config) bool {
+	return !c.CIDR.IsValid() && len(c.PrefixLists) == 0 && len(c.SecurityGroups) == 0 &&
+		len(c.NetworkACLs) == 0 && len(c.Subnets) == 0 && len(c.Interfaces) == 0
 }
 
 // importOptions names the scenario after its files and says where each

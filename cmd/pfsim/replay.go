@@ -181,6 +181,9 @@ func sniff(br *bufio.Reader) inputKind {
 		n, _ := io.ReadFull(zr, inner)
 		head = inner[:n]
 	}
+	if len(head) == 0 {
+		return kindCapture // the capture reader says the file is empty
+	}
 	if len(head) >= 4 {
 		switch string(head[:4]) {
 		case "\x0a\x0d\x0d\x0a", "\xd4\xc3\xb2\xa1", "\xa1\xb2\xc3\xd4", "\x4d\x3c\xb2\xa1", "\xa1\xb2\x3c\x4d", "\x34\xcd\xb2\xa1", "\xa1\xb2\xcd\x34":

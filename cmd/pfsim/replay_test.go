@@ -191,6 +191,8 @@ func TestReplayErrors(t *testing.T) {
 			require.NoError(t, err)
 			return writeTemp(t, "cut.pcap", data[:len(data)-7], false)
 		}()}, "packet 6: pcap: file ends inside the packet (the capture was cut short)"},
+		{"empty input", []string{"replay", "--vpc", pingLesson, writeTemp(t, "empty.log", nil, false)}, "empty.log: empty file"},
+		{"empty gzipped input", []string{"replay", "--vpc", pingLesson, writeTemp(t, "empty.log", nil, true)}, "empty.log.gz: empty file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pfsim/pfsim/web"
@@ -56,8 +58,29 @@ var serveCommand = &command{
 		if fl.has("export") {
 			return exportSite(ctx, fl["export"], e.stdout, e.stderr)
 		}
+		if err := checkAddr(addr); err != nil {
+			fmt.Fprintf(e.stderr, "pfsim serve: --addr %q: %v\n", addr, err)
+			return exitInvalid
+		}
 		return serve(ctx, addr, e.stdout, e.stderr, nil)
 	},
+}
+
+// checkAddr reports whether addr has the form --addr takes, HOST:PORT
+// with a port number, before the system is asked to listen there.
+func checkAddr(addr string) error {
+	const want = "want HOST:PORT, such as 127.0.0.1:7070, localhost:8080 or :8080"
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New(want)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number 0..65535 (%s)", port, want)
+	}
+	if strings.ContainsAny(host, " /") {
+		return fmt.Errorf("host %q is not an address or a name (%s)", host, want)
+	}
+	return nil
 }
 
 // serve serves the page on addr until ctx ends. ready, when not nil,
@@ -70,7 +93,7 @@ func serve(ctx context.Context, addr string, stdout, stderr io.Writer, ready cha
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "pfsim serve: %v\n", err)
+		fmt.Fprintf(stderr, "pfsim serve: cannot listen on %s: %v\n", addr, listenCause(err))
 		return exitFailed
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
@@ -93,6 +116,16 @@ func serve(ctx context.Context, addr string, stdout, stderr io.Writer, ready cha
 		}
 		return exitOK
 	}
+}
+
+// listenCause is the part of a listening error that says what went
+// wrong, without the "listen tcp ADDR:" the address already says.
+func listenCause(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err
+	}
+	return err
 }
 
 // exportSite writes the static site into dir.

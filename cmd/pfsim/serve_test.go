@@ -78,7 +78,10 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"serve", "--port", "1"}, exitInvalid, "unknown flag --port"},
 		{[]string{"serve", "--addr"}, exitInvalid, "--addr needs a value"},
 		{[]string{"serve", "file.yaml"}, exitInvalid, `unexpected argument "file.yaml"`},
-		{[]string{"serve", "--addr", "256.0.0.1:1"}, exitFailed, "pfsim serve:"},
+		{[]string{"serve", "--addr", "256.0.0.1:1"}, exitFailed, "pfsim serve: cannot listen on 256.0.0.1:1: "},
+		{[]string{"serve", "--addr", "bad"}, exitInvalid, `pfsim serve: --addr "bad": want HOST:PORT`},
+		{[]string{"serve", "--addr", ":99999"}, exitInvalid, `port "99999" is not a number 0..65535`},
+		{[]string{"serve", "--addr", "localhost:http"}, exitInvalid, `port "http" is not a number`},
 	} {
 		code, out, errOut := pfsim(c.args...)
 		assert.Equal(t, c.code, code, c.args)

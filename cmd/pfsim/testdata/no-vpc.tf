@@ -1,0 +1,4 @@
+# Nothing pfsim reads: a bucket, no VPC.
+resource "aws_s3_bucket" "logs" {
+  bucket = "logs"
+}
