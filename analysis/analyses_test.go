@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -505,7 +506,9 @@ func TestDiffGroups(t *testing.T) {
 	})
 }
 
-// TestJSON: every answer marshals to JSON.
+// TestJSON: every answer marshals to JSON of its own shape: a list to an
+// array of as many elements, a struct to an object whose members are its
+// exported fields' (so nothing is lost to a field JSON cannot hold).
 func TestJSON(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		cfg := genConfig(t)
@@ -521,7 +524,31 @@ func TestJSON(t *testing.T) {
 		for _, v := range []any{x, m.Holes(), m.Shadowed(), m.Redundant(), DiffVPCs(m, m), w} {
 			b, err := json.Marshal(v)
 			require.NoError(t, err)
-			require.NotEmpty(t, b)
+			var back any
+			require.NoError(t, json.Unmarshal(b, &back), "%s", b)
+			rv := reflect.ValueOf(v)
+			switch rv.Kind() {
+			case reflect.Slice:
+				arr, ok := back.([]any)
+				if !ok && rv.Len() == 0 {
+					break // an empty list may be null
+				}
+				require.True(t, ok, "%T: %s", v, b)
+				assert.Len(t, arr, rv.Len(), "%T", v)
+			case reflect.Struct:
+				obj, ok := back.(map[string]any)
+				require.True(t, ok, "%T: %s", v, b)
+				exported := 0
+				for i := 0; i < rv.NumField(); i++ {
+					if f := rv.Type().Field(i); f.IsExported() && f.Tag.Get("json") != "-" {
+						exported++
+					}
+				}
+				assert.LessOrEqual(t, len(obj), exported, "%T: %s", v, b)
+				if exported > 0 && !rv.IsZero() {
+					assert.NotEmpty(t, obj, "%T: %s", v, b)
+				}
+			}
 		}
 	})
 }
