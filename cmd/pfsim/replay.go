@@ -329,7 +329,7 @@ func replayFlowLog(o replayOptions, v *vpc.VPC, r io.Reader, bar *progress, stdo
 		fmt.Fprintln(stderr, e)
 	}
 	if n := rep.InvalidCount - len(rep.Invalid); n > 0 {
-		fmt.Fprintf(stderr, "%s: %d more lines that are not records\n", o.input, n)
+		fmt.Fprintf(stderr, "%s: %s that are not records\n", o.input, plural(n, "more line"))
 	}
 	if rep.InvalidCount > 0 {
 		status = exitInvalid
@@ -406,7 +406,7 @@ func (p *progress) done() {
 func writeSummary(w io.Writer, o replayOptions, s *replay.Summary) {
 	fmt.Fprintf(w, "%s (%s) through %s\n", s.File, s.Format, o.vpcFile)
 	judged := s.Allowed + s.Dropped
-	fmt.Fprintf(w, "  %d packets", s.Packets)
+	fmt.Fprintf(w, "  %s", plural(s.Packets, "packet"))
 	if !s.First.IsZero() {
 		fmt.Fprintf(w, " from %s to %s (%s)", s.First.UTC().Format(time.RFC3339Nano), s.Last.UTC().Format(time.RFC3339Nano), s.Last.Sub(s.First))
 	}
@@ -422,7 +422,7 @@ func writeSummary(w io.Writer, o replayOptions, s *replay.Summary) {
 		}
 	}
 	if s.OutOfOrder+s.NoTime > 0 {
-		fmt.Fprintf(w, "  %d packets out of time order and %d without a time, replayed at the latest time seen\n", s.OutOfOrder, s.NoTime)
+		fmt.Fprintf(w, "  %s out of time order and %d without a time, replayed at the latest time seen\n", plural(s.OutOfOrder, "packet"), s.NoTime)
 	}
 	if len(s.Drops) > 0 {
 		fmt.Fprintln(w, "\ndrops by stage and rule:")
@@ -494,16 +494,16 @@ func writeReport(w io.Writer, o replayOptions, r *replay.Report) {
 	if len(r.Disagreements) > 0 {
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "%s through %s: %d records, %d replayed (%d packets): %d agree, %d disagree\n",
-		r.File, o.vpcFile, r.Records, r.Played, r.Packets, r.Agree, len(r.Disagreements))
+	fmt.Fprintf(w, "%s through %s: %s, %d replayed (%s): %d agree, %d disagree\n",
+		r.File, o.vpcFile, plural(r.Records, "record"), r.Played, plural(int(r.Packets), "packet"), r.Agree, len(r.Disagreements))
 	if skipped := r.NoData + r.SkipData + r.UnknownInterface + r.NotInterface + r.Incomplete + r.InvalidCount; skipped > 0 {
-		fmt.Fprintf(w, "  skipped: %d NODATA, %d SKIPDATA, %d of interfaces not in the VPC, %d not to or from their interface, %d incomplete, %d invalid lines\n",
-			r.NoData, r.SkipData, r.UnknownInterface, r.NotInterface, r.Incomplete, r.InvalidCount)
+		fmt.Fprintf(w, "  skipped: %d NODATA, %d SKIPDATA, %d of interfaces not in the VPC, %d not to or from their interface, %d incomplete, %s\n",
+			r.NoData, r.SkipData, r.UnknownInterface, r.NotInterface, r.Incomplete, plural(r.InvalidCount, "invalid line"))
 	}
 	if r.Flows == 0 {
 		return
 	}
-	fmt.Fprintf(w, "  %d flows\n", r.Flows)
+	fmt.Fprintf(w, "  %s\n", plural(r.Flows, "flow"))
 	dist := func(name, unit string, d replay.Distribution) {
 		if d.N == 0 {
 			return

@@ -118,7 +118,7 @@ func TestReplayFlowLogIn(t *testing.T) {
 	code, out, errOut := pfsim("replay", "--vpc", pingLesson, writeTemp(t, "ping.log", []byte(pingLog), true))
 	assert.Equal(t, exitOK, code, out+errOut)
 	assert.Contains(t, out, "2 records, 2 replayed (8 packets): 2 agree, 0 disagree")
-	assert.Contains(t, out, "  1 flows\n  durations:         n 1, mean 115, median 115, p90 115, p99 115, max 115 s\n")
+	assert.Contains(t, out, "  1 flow\n  durations:         n 1, mean 115, median 115, p90 115, p99 115, max 115 s\n")
 
 	// AWS says the replies were accepted: pfsim disagrees, and says why.
 	wrong := strings.Replace(pingLog, "REJECT", "ACCEPT", 1)
