@@ -3,6 +3,7 @@ module github.com/pfsim/pfsim
 go 1.26.0
 
 require (
+	github.com/agext/levenshtein v1.2.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/google/gopacket v1.1.19
 	github.com/hashicorp/hcl/v2 v2.25.0
@@ -14,7 +15,6 @@ require (
 )
 
 require (
-	github.com/agext/levenshtein v1.2.1 // indirect
 	github.com/apparentlymart/go-textseg/v15 v15.0.0 // indirect
 	github.com/apparentlymart/go-textseg/v17 v17.0.1 // indirect
 	github.com/chromedp/cdproto v0.160.1 // indirect

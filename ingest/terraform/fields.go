@@ -3,11 +3,14 @@ package terraform
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/pfsim/pfsim/ingest/source"
+	"github.com/agext/levenshtein"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pfsim/pfsim/ingest/source"
 )
 
 // fields reads the arguments of one record or block, reporting every
@@ -18,19 +21,66 @@ type fields struct {
 	path  string // "ingress[0]." for a block's fields, "" for the resource's
 	pos   source.Pos
 	attrs map[string]val
+	// asked records the arguments the reader looked for, given or not,
+	// so that an argument given but never asked for that is spelt like
+	// one asked for can be pointed out (misspelt).
+	asked map[string]bool
 }
 
 func (b *builder) fieldsOf(r *record) fields {
-	return fields{b: b, res: r.id, pos: r.pos, attrs: r.attrs}
+	return b.track(fields{b: b, res: r.id, pos: r.pos, attrs: r.attrs})
 }
 
 func (b *builder) blockFields(r *record, bl block) fields {
-	return fields{b: b, res: r.id, path: bl.field + ".", pos: bl.pos, attrs: bl.attrs}
+	return b.track(fields{b: b, res: r.id, path: bl.field + ".", pos: bl.pos, attrs: bl.attrs})
 }
 
-func (f fields) get(name string) val { return f.attrs[name] }
+// track gives f its record of the arguments asked for and keeps it for
+// misspelt.
+func (b *builder) track(f fields) fields {
+	f.asked = map[string]bool{}
+	b.read = append(b.read, f)
+	return f
+}
 
-func (f fields) has(name string) bool { return f.attrs[name].given() }
+func (f fields) get(name string) val {
+	f.asked[name] = true
+	return f.attrs[name]
+}
+
+func (f fields) has(name string) bool {
+	f.asked[name] = true
+	return f.attrs[name].given()
+}
+
+// misspelt warns about each argument that was given but never asked for
+// and lies within two edits of one that was asked for in the same block:
+// "cidr_blok" for "cidr_block". Terraform would refuse it; without the
+// warning, the rule would silently miss its peer. Arguments far from
+// every one pfsim reads (ami, tags, instance_type) are left alone.
+func (b *builder) misspelt() {
+	for _, f := range b.read {
+		names := make([]string, 0, len(f.attrs))
+		for n := range f.attrs {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			if f.asked[n] || len(n) < 4 {
+				continue
+			}
+			best, dist := "", 3
+			for a := range f.asked {
+				if d := levenshtein.Distance(n, a, nil); d < dist || d == dist && a < best {
+					best, dist = a, d
+				}
+			}
+			if best != "" {
+				f.warnf(n, "", "unknown argument: did you mean %s? (pfsim ignores it)", best)
+			}
+		}
+	}
+}
 
 // at returns where argument name is written, or the block's position.
 func (f fields) at(name string) source.Pos {

@@ -40,6 +40,7 @@ func LoadHCL(files []source.File) (vpc.Config, []source.Warning, error) {
 	recs := m.records()
 	notRead(recs, &m.warns)
 	b := newBuilder(recs)
+	b.checkSpelling = true
 	cfg := b.build()
 	m.errs = append(m.errs, b.errs...)
 	m.warns = append(m.warns, b.warns...)

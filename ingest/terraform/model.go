@@ -128,6 +128,11 @@ type plB struct {
 
 type builder struct {
 	recs  []*record
+	// read holds the arguments of every record and block read, with those
+	// asked for (see misspelt); checkSpelling turns the check on (.tf
+	// files: a plan's arguments come from the provider, spelt right).
+	read          []fields
+	checkSpelling bool
 	errs  []*source.Error
 	warns []source.Warning
 
@@ -213,6 +218,9 @@ func (b *builder) build() vpc.Config {
 	b.each(tInstance, b.readInstance)
 	b.each(tSGAttachment, b.readSGAttachment)
 	b.warnUnknownBlocks()
+	if b.checkSpelling {
+		b.misspelt()
+	}
 	b.addDefaultGroup()
 
 	cfg := vpc.Config{CIDR: b.cfgCIDR}
