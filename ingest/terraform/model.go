@@ -127,14 +127,14 @@ type plB struct {
 }
 
 type builder struct {
-	recs  []*record
+	recs []*record
 	// read holds the arguments of every record and block read, with those
 	// asked for (see misspelt); checkSpelling turns the check on (.tf
 	// files: a plan's arguments come from the provider, spelt right).
 	read          []fields
 	checkSpelling bool
-	errs  []*source.Error
-	warns []source.Warning
+	errs          []*source.Error
+	warns         []source.Warning
 
 	cfgCIDR netip.Prefix
 	ipv6    bool
