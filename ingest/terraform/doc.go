@@ -112,7 +112,10 @@
 // configuration (read the plan to see its resources). An instance without
 // subnet_id (a default subnet) or without a private address (AWS picks it
 // at launch), a count of addresses AWS picks, an IPv6 block AWS assigns,
-// and a second VPC (pfsim models one) are warnings too.
+// and a second VPC (pfsim models one) are warnings too. In .tf files, an
+// argument within two edits of one pfsim reads in the same block
+// ("cidr_blok") is a warning that names the argument it resembles;
+// arguments that do not touch filtering (ami, tags) are left alone.
 //
 // # Sources
 //
