@@ -477,6 +477,71 @@ func TestPeerHoles(t *testing.T) {
 	})
 }
 
+// TestHolesVPC: over the whole VPC, a hole at the other end is reported
+// only when the other end's own holes miss some of its requests; every
+// hole is real along the path; and a request between two subnets that the
+// VPC delivers, from any client port 1024-65535, has its reply dropped
+// exactly when some hole holds it.
+func TestHolesVPC(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := genTalkingConfig(t)
+		m, err := NewModel(cfg)
+		require.NoError(t, err)
+		holes := m.Holes()
+		own := map[aclKey]Space{}
+		for _, h := range holes {
+			if h.PeerSubnet == "" {
+				k := aclKey{h.ACL, h.FixDirection}
+				own[k] = own[k].Union(h.Requests())
+			}
+		}
+		for _, h := range holes {
+			assert.Equal(t, flow.Allow, h.Request.Verdict, "%s\n%s", h, h.Request)
+			assert.Equal(t, flow.Drop, h.Reply.Verdict, "%s\n%s", h, h.Reply)
+			assert.True(t, h.Fixed, "%s", h)
+			if h.PeerSubnet != "" {
+				assert.False(t, h.Requests().Minus(own[aclKey{h.ACL, h.FixDirection}]).IsEmpty(), "%s: its own holes hold it already", h)
+			}
+		}
+		ids := m.Interfaces()
+		for i := range 30 {
+			a := m.ifaces[rapid.SampledFrom(ids).Draw(t, fmt.Sprint("client", i))]
+			b := m.ifaces[rapid.SampledFrom(ids).Draw(t, fmt.Sprint("server", i))]
+			if a.Subnet == b.Subnet {
+				continue
+			}
+			p := genPacket(t, fmt.Sprint("p", i))
+			p.Src = rapid.SampledFrom(addrsOf(a)).Draw(t, fmt.Sprint("src", i))
+			p.Dst = rapid.SampledFrom(addrsOf(b)).Draw(t, fmt.Sprint("dst", i))
+			if p.Src.Is4() != p.Dst.Is4() || p.Validate() != nil {
+				continue
+			}
+			if p.Proto.HasPorts() {
+				p.SrcPort = uint16(rapid.IntRange(1024, 65535).Draw(t, fmt.Sprint("sport", i)))
+			}
+			if p.Proto == flow.TCP {
+				p.Flags = flow.SYN
+			}
+			if q, ok := flow.ICMPQuery(p.Proto, p.ICMPType); p.Proto.IsICMP() && (!ok || !q) {
+				continue
+			}
+			if m.Unfiltered().Contains(p) {
+				continue
+			}
+			reply := p.Reverse()
+			if p.Proto == flow.TCP {
+				reply.Flags = flow.SYN | flow.ACK
+			}
+			req, rep := sendPair(cfg, p, reply)
+			if req.Verdict != flow.Allow {
+				continue
+			}
+			in := slices.ContainsFunc(holes, func(h Hole) bool { return h.Requests().Contains(p) })
+			assert.Equal(t, rep.Verdict == flow.Drop, in, "%s then %s", req, rep)
+		}
+	})
+}
+
 // genTalkingConfig is genConfigN(t, 3), its interfaces often let talk to
 // each other: groups that may admit the whole VPC both ways, ACLs that
 // may carry a rule for it in either direction, so that requests between

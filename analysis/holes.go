@@ -106,13 +106,25 @@ func (h Hole) String() string {
 }
 
 // Holes returns the reply-path holes of every interface, sorted by
-// interface.
+// interface: each interface's own, then those at the other end of its
+// flows with the interfaces of other subnets, as [Model.InterfaceHoles]
+// finds them. A broken reply path between two subnets shows from both
+// ends (a request of one interface's ingress flows is one of the other's
+// egress flows); a hole at the other end is left out when the other
+// end's own holes already hold all its requests, with the same ACL and
+// direction, so that each appears once. Left in, it holds requests the
+// others do not: its client port ranges are the other end's.
 func (m *Model) Holes() []Hole {
-	var out []Hole
-	fixes := fixes{}
+	fx := fixes{}
+	covered := map[aclKey]Space{}
+	byIface := map[string][]Hole{}
 	for _, id := range m.Interfaces() {
-		hs, _ := m.interfaceHoles(id, fixes)
-		out = append(out, hs...)
+		byIface[id], _ = m.interfaceHoles(id, fx, covered, true, false)
+	}
+	var out []Hole
+	for _, id := range m.Interfaces() {
+		hs, _ := m.interfaceHoles(id, fx, covered, false, true)
+		out = append(append(out, byIface[id]...), hs...)
 	}
 	return out
 }
@@ -136,10 +148,15 @@ type fixes map[aclKey][]nacl.Rule
 // echo reply); other protocols without ports with their reversed
 // addresses.
 func (m *Model) InterfaceHoles(iface string) ([]Hole, error) {
-	return m.interfaceHoles(iface, fixes{})
+	return m.interfaceHoles(iface, fixes{}, nil, true, true)
 }
 
-func (m *Model) interfaceHoles(iface string, fx fixes) ([]Hole, error) {
+// interfaceHoles finds the holes in the interface's own ACL (own) and
+// at the other end of its flows with other subnets (others). Own holes'
+// requests are added to covered, by ACL and direction, when it is not
+// nil; a hole at the other end whose requests covered holds is left
+// out.
+func (m *Model) interfaceHoles(iface string, fx fixes, covered map[aclKey]Space, own, others bool) ([]Hole, error) {
 	itf, err := m.iface(iface)
 	if err != nil {
 		return nil, err
@@ -160,9 +177,21 @@ func (m *Model) interfaceHoles(iface string, fx fixes) ([]Hole, error) {
 		// Peers whose traffic meets no filter, or not this ACL.
 		ignored := m.exemptOn(peer).Union(addrSpace(peer, []netip.Prefix{sub.CIDR, sub.IPv6CIDR}))
 		flows := f.allowed.Minus(ignored)
-		own := site{itf: itf, dir: dir, acl: aclID, aclDir: dir.Reverse(), clients: clients,
-			replyACL: m.aclSpace(aclID, dir.Reverse()), dontCare: swapAddrs(ignored)}
-		out = append(out, m.classHoles(own, flows, ignored, fx)...)
+		if own {
+			at := site{itf: itf, dir: dir, acl: aclID, aclDir: dir.Reverse(), clients: clients,
+				replyACL: m.aclSpace(aclID, dir.Reverse()), dontCare: swapAddrs(ignored)}
+			hs := m.classHoles(at, flows, ignored, fx)
+			out = append(out, hs...)
+			for _, h := range hs {
+				if covered != nil {
+					k := aclKey{h.ACL, h.FixDirection}
+					covered[k] = covered[k].Union(h.requests)
+				}
+			}
+		}
+		if !others {
+			continue
+		}
 
 		// Peers that are interfaces of another subnet: the reply crosses
 		// that subnet's ACL too, inbound when the peer is the client,
@@ -189,7 +218,7 @@ func (m *Model) interfaceHoles(iface string, fx fixes) ([]Hole, error) {
 			peerACL := m.aclOf(&vpc.Interface{Subnet: sid})
 			at := site{itf: itf, dir: dir, acl: peerACL, aclDir: dir, peerSubnet: sid, clients: clients,
 				replyACL: m.aclSpace(peerACL, dir), dontCare: swapAddrs(m.exemptOn(peer)),
-				ownACL: m.aclSpace(aclID, dir.Reverse())}
+				ownACL: m.aclSpace(aclID, dir.Reverse()), covered: covered[aclKey{peerACL, dir}]}
 			out = append(out, m.classHoles(at, delivered, m.exemptOn(peer), fx)...)
 		}
 	}
@@ -212,6 +241,9 @@ type site struct {
 	// through, the other ACL on their path.
 	peerSubnet string
 	ownACL     Space
+	// covered holds requests already in other holes of the same ACL and
+	// direction: a hole none of whose requests is outside is left out.
+	covered Space
 }
 
 // classHoles checks flows one class at a time: one hole, and one fix,
@@ -428,7 +460,7 @@ func (m *Model) hole(at site, class Space, fx fixes) (Hole, bool) {
 	}
 	other := replies(rest).Minus(at.replyACL)
 	requests = requests.Union(rest.Intersect(requestsOf(other)))
-	if dropped.IsEmpty() && other.IsEmpty() {
+	if dropped.IsEmpty() && other.IsEmpty() || requests.Minus(at.covered).IsEmpty() {
 		return Hole{}, false
 	}
 	dropped = dropped.Union(other)

@@ -33,7 +33,7 @@ var (
 			"rule": req(str), "covered_by": req(strings_), "conflict": req(boolean), "text": req(str)}),
 		"redundant": object(map[string]spec{"type": req(str), "file": req(str), "interface": opt(str), "rule": req(str),
 			"covered_by": req(strings_), "tracking": req(boolean), "text": req(str)}),
-		"hole": object(map[string]spec{"type": req(str), "file": req(str), "interface": req(str), "acl": req(str),
+		"hole": object(map[string]spec{"type": req(str), "file": req(str), "interface": req(str), "acl": req(str), "peer_subnet": opt(str),
 			"direction": req(dirs), "flows": req(str), "clients": req(strings_), "replies": req(str),
 			"request": req(verdictKind), "reply": req(verdictKind), "fix": req(str), "fix_direction": req(dirs), "fixed": req(boolean)}),
 		"change": object(map[string]spec{"type": req(str), "now": req(verdicts), "where": req(str), "region": req(str),
