@@ -187,6 +187,28 @@ func TestAnalyzeHoles(t *testing.T) {
 	assert.Contains(t, errOut, "0 holes")
 }
 
+// TestAnalyzeHolesOtherEnd: a load balancer's replies from the app tier
+// dropped by the load balancer's own subnet's ACL, found from the app's
+// side and shown along the whole path.
+func TestAnalyzeHolesOtherEnd(t *testing.T) {
+	code, out, _ := pfsim("analyze", "holes", "--json", "testdata/analyze-tiers.yaml")
+	assert.Equal(t, exitFailed, code)
+	holes := ofType(jsonRecords(t, out), "hole")
+	require.Len(t, holes, 1)
+	h := holes[0]
+	assert.Equal(t, "eni-app", h["interface"])
+	assert.Equal(t, "acl-public", h["acl"])
+	assert.Equal(t, "subnet-public", h["peer_subnet"])
+	assert.Equal(t, "ingress", h["fix_direction"])
+	assert.Equal(t, []any{"NAT gateways and load balancers 1024-65535"}, h["clients"])
+	assert.Equal(t, "add to network ACL acl-public ingress: 120 allow tcp 1024-65535 10.0.2.20/32", h["fix"])
+	assert.Equal(t, true, h["fixed"])
+	assert.Equal(t, "allow", h["request"].(map[string]any)["verdict"])
+	assert.Contains(t, h["request"].(map[string]any)["explanation"], "allowed by network ACL acl-app ingress")
+	assert.Equal(t, "drop", h["reply"].(map[string]any)["verdict"])
+	assert.Contains(t, h["reply"].(map[string]any)["explanation"], "then dropped by network ACL acl-public ingress rule *")
+}
+
 func TestAnalyzeDiff(t *testing.T) {
 	code, out, _ := pfsim("analyze", "diff", before, before)
 	assert.Equal(t, exitOK, code, "equal exits 0")
