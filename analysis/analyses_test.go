@@ -305,6 +305,9 @@ func TestHoles(t *testing.T) {
 		holes, err := m.InterfaceHoles(id)
 		require.NoError(t, err)
 		for _, h := range holes {
+			if h.PeerSubnet != "" {
+				continue // TestPeerHoles
+			}
 			assert.Equal(t, flow.Allow, h.Request.Verdict, "%s\n%s", h, h.Request)
 			assert.Equal(t, flow.Drop, h.Reply.Verdict, "%s\n%s", h, h.Reply)
 			assert.Contains(t, h.Reply.Why, "dropped by network ACL "+h.ACL)
@@ -317,6 +320,9 @@ func TestHoles(t *testing.T) {
 			after, err := fm.InterfaceHoles(id)
 			require.NoError(t, err)
 			for _, a := range after {
+				if a.PeerSubnet != "" {
+					continue
+				}
 				assert.False(t, a.Requests().Overlaps(h.Requests()), "after %s, still %s", h.Fix, a)
 			}
 		}
@@ -353,19 +359,232 @@ func TestHoles(t *testing.T) {
 				continue
 			}
 			assert.NotContains(t, rep.Why, "dropped by security group", "groups never drop a reply: %s", rep)
-			inHole := slices.ContainsFunc(holes, func(h Hole) bool { return h.Requests().Contains(p) })
+			inHole := slices.ContainsFunc(holes, func(h Hole) bool { return h.PeerSubnet == "" && h.Requests().Contains(p) })
 			assert.Equal(t, rep.Verdict == flow.Drop, inHole, "%s then %s", req, rep)
 		}
 	})
 }
 
-func addRule(a nacl.ACL, dir flow.Direction, r nacl.Rule) nacl.ACL {
-	if dir == flow.Egress {
-		a.Egress = append(slices.Clone(a.Egress), r)
-	} else {
-		a.Ingress = append(slices.Clone(a.Ingress), r)
+// TestPeerHoles: between interfaces of two subnets, every hole at the
+// other end is real along the whole path (the VPC delivers the request
+// and drops the reply, which that end's ACL drops by the golden model;
+// with the fix made, the reply gets through and the hole is gone), and
+// conversely every request the VPC delivers whose reply the other end's
+// ACL drops is in one. Holes of both kinds together hold every request
+// whose reply the VPC drops.
+func TestPeerHoles(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := genTalkingConfig(t)
+		m, err := NewModel(cfg)
+		require.NoError(t, err)
+		id := rapid.SampledFrom(m.Interfaces()).Draw(t, "iface")
+		itf := m.ifaces[id]
+		holes, err := m.InterfaceHoles(id)
+		require.NoError(t, err)
+		aclOf := func(itf *vpc.Interface) nacl.ACL { return *m.acls[m.aclOf(itf)] }
+		own := aclOf(itf)
+		for _, h := range holes {
+			if h.PeerSubnet == "" {
+				continue
+			}
+			require.NotEqual(t, itf.Subnet, h.PeerSubnet)
+			assert.Equal(t, m.aclOf(&vpc.Interface{Subnet: h.PeerSubnet}), h.ACL)
+			assert.Equal(t, flow.Allow, h.Request.Verdict, "%s\n%s", h, h.Request)
+			assert.Equal(t, flow.Drop, h.Reply.Verdict, "%s\n%s", h, h.Reply)
+			assert.Contains(t, h.Reply.Why, "dropped by network ACL ")
+			assert.True(t, h.Requests().Contains(h.Request.Packet), "%s", h.Request)
+			assert.Equal(t, h.Direction, h.FixDirection, "the reply meets the other end's ACL the way the flows meet this one")
+			reply := h.Reply.Packet
+			acl := *m.acls[h.ACL]
+			assert.Equal(t, flow.Drop, nacl.Reference(&acl, &reply, h.FixDirection).Verdict, "%s", reply)
+			assert.True(t, h.Fixed, "%s", h)
+
+			// The fix made (with the own ACL's fixes, if that drops the
+			// reply too), the pair goes through along the whole path.
+			fixed := withACL(cfg, addRule(acl, h.FixDirection, h.FixRule))
+			back := h.Direction.Reverse()
+			if nacl.Reference(&own, &reply, back).Verdict == flow.Drop {
+				o := *aclIn(t, fixed, own.ID)
+				for _, g := range holes {
+					if g.PeerSubnet == "" && g.ACL == own.ID && g.FixDirection == back {
+						o = addRule(o, back, g.FixRule)
+					}
+				}
+				fixed = withACL(fixed, o)
+			}
+			_, r := sendPair(fixed, h.Request.Packet, reply)
+			assert.Equal(t, flow.Allow, r.Verdict, "after %s: %s", h.Fix, r)
+			fm, err := NewModel(withACL(cfg, addRule(acl, h.FixDirection, h.FixRule)))
+			require.NoError(t, err)
+			after, err := fm.InterfaceHoles(id)
+			require.NoError(t, err)
+			for _, a := range after {
+				if a.PeerSubnet == h.PeerSubnet {
+					assert.False(t, a.Requests().Overlaps(h.Requests()), "after %s, still %s", h.Fix, a)
+				}
+			}
+		}
+
+		// Completeness, against the VPC and the golden model.
+		var peers []*vpc.Interface
+		for _, o := range m.ifaces {
+			if o.Subnet != itf.Subnet {
+				peers = append(peers, o)
+			}
+		}
+		slices.SortFunc(peers, func(a, b *vpc.Interface) int { return strings.Compare(a.ID, b.ID) })
+		require.NotEmpty(t, peers, "genConfigN(3) puts an interface in each subnet")
+		for i := range 30 {
+			dir := rapid.SampledFrom([]flow.Direction{flow.Ingress, flow.Egress}).Draw(t, fmt.Sprint("dir", i))
+			p := genPacket(t, fmt.Sprint("p", i))
+			other := rapid.SampledFrom(peers).Draw(t, fmt.Sprint("peer", i))
+			local := rapid.SampledFrom(addrsOf(itf)).Draw(t, fmt.Sprint("local", i))
+			far := rapid.SampledFrom(addrsOf(other)).Draw(t, fmt.Sprint("far", i))
+			if local.Is4() != far.Is4() || local.Is4() != p.Src.Is4() {
+				continue
+			}
+			p.Src, p.Dst = far, local
+			if dir == flow.Egress {
+				p.Src, p.Dst = local, far
+			}
+			if p.Proto.HasPorts() {
+				p.SrcPort = uint16(rapid.IntRange(32768, 60999).Draw(t, fmt.Sprint("sport", i)))
+			}
+			if p.Proto == flow.TCP {
+				p.Flags = flow.SYN
+			}
+			if q, ok := flow.ICMPQuery(p.Proto, p.ICMPType); p.Proto.IsICMP() && (!ok || !q) {
+				continue // only queries have replies
+			}
+			if m.Unfiltered().Contains(p) {
+				continue
+			}
+			reply := p.Reverse()
+			if p.Proto == flow.TCP {
+				reply.Flags = flow.SYN | flow.ACK
+			}
+			req, rep := sendPair(cfg, p, reply)
+			if req.Verdict != flow.Allow {
+				continue
+			}
+			assert.NotContains(t, rep.Why, "dropped by security group", "groups never drop a reply: %s", rep)
+			farACL := aclOf(other)
+			there := nacl.Reference(&farACL, &reply, dir).Verdict == flow.Drop
+			inPeer := slices.ContainsFunc(holes, func(h Hole) bool { return h.PeerSubnet == other.Subnet && h.Requests().Contains(p) })
+			assert.Equal(t, there, inPeer, "%s then %s", req, rep)
+			inAny := slices.ContainsFunc(holes, func(h Hole) bool { return h.Requests().Contains(p) })
+			assert.Equal(t, rep.Verdict == flow.Drop, inAny, "%s then %s", req, rep)
+		}
+	})
+}
+
+// TestHolesVPC: over the whole VPC, a hole at the other end is reported
+// only when the other end's own holes miss some of its requests; every
+// hole is real along the path; and a request between two subnets that the
+// VPC delivers, from any client port 1024-65535, has its reply dropped
+// exactly when some hole holds it.
+func TestHolesVPC(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := genTalkingConfig(t)
+		m, err := NewModel(cfg)
+		require.NoError(t, err)
+		holes := m.Holes()
+		own := map[aclKey]Space{}
+		for _, h := range holes {
+			if h.PeerSubnet == "" {
+				k := aclKey{h.ACL, h.FixDirection}
+				own[k] = own[k].Union(h.Requests())
+			}
+		}
+		for _, h := range holes {
+			assert.Equal(t, flow.Allow, h.Request.Verdict, "%s\n%s", h, h.Request)
+			assert.Equal(t, flow.Drop, h.Reply.Verdict, "%s\n%s", h, h.Reply)
+			assert.True(t, h.Fixed, "%s", h)
+			if h.PeerSubnet != "" {
+				assert.False(t, h.Requests().Minus(own[aclKey{h.ACL, h.FixDirection}]).IsEmpty(), "%s: its own holes hold it already", h)
+			}
+		}
+		ids := m.Interfaces()
+		for i := range 30 {
+			a := m.ifaces[rapid.SampledFrom(ids).Draw(t, fmt.Sprint("client", i))]
+			b := m.ifaces[rapid.SampledFrom(ids).Draw(t, fmt.Sprint("server", i))]
+			if a.Subnet == b.Subnet {
+				continue
+			}
+			p := genPacket(t, fmt.Sprint("p", i))
+			p.Src = rapid.SampledFrom(addrsOf(a)).Draw(t, fmt.Sprint("src", i))
+			p.Dst = rapid.SampledFrom(addrsOf(b)).Draw(t, fmt.Sprint("dst", i))
+			if p.Src.Is4() != p.Dst.Is4() || p.Validate() != nil {
+				continue
+			}
+			if p.Proto.HasPorts() {
+				p.SrcPort = uint16(rapid.IntRange(1024, 65535).Draw(t, fmt.Sprint("sport", i)))
+			}
+			if p.Proto == flow.TCP {
+				p.Flags = flow.SYN
+			}
+			if q, ok := flow.ICMPQuery(p.Proto, p.ICMPType); p.Proto.IsICMP() && (!ok || !q) {
+				continue
+			}
+			if m.Unfiltered().Contains(p) {
+				continue
+			}
+			reply := p.Reverse()
+			if p.Proto == flow.TCP {
+				reply.Flags = flow.SYN | flow.ACK
+			}
+			req, rep := sendPair(cfg, p, reply)
+			if req.Verdict != flow.Allow {
+				continue
+			}
+			in := slices.ContainsFunc(holes, func(h Hole) bool { return h.Requests().Contains(p) })
+			assert.Equal(t, rep.Verdict == flow.Drop, in, "%s then %s", req, rep)
+		}
+	})
+}
+
+// genTalkingConfig is genConfigN(t, 3), its interfaces often let talk to
+// each other: groups that may admit the whole VPC both ways, ACLs that
+// may carry a rule for it in either direction, so that requests between
+// the subnets often get through and their replies sometimes do not.
+func genTalkingConfig(t *rapid.T) vpc.Config {
+	cfg := genConfigN(t, 3)
+	vpcWide := netip.MustParsePrefix("10.0.0.0/16")
+	if rapid.Bool().Draw(t, "open-groups") {
+		for i := range cfg.SecurityGroups {
+			g := &cfg.SecurityGroups[i]
+			all := sg.Rule{Protocol: flow.AnyProtocol, CIDR: vpcWide}
+			g.Ingress = append(slices.Clone(g.Ingress), all)
+			g.Egress = append(slices.Clone(g.Egress), all)
+		}
 	}
-	return a
+	for i := range cfg.NetworkACLs {
+		a := &cfg.NetworkACLs[i]
+		for _, dir := range []flow.Direction{flow.Ingress, flow.Egress} {
+			l := fmt.Sprintf("%s-%s-vpc", a.ID, dir)
+			if !rapid.Bool().Draw(t, l) {
+				continue
+			}
+			r := nacl.Rule{Number: rapid.IntRange(1, 45).Draw(t, l+"-number")*10 - 5, Action: nacl.Allow,
+				Protocol: rapid.SampledFrom(protocolPool).Draw(t, l+"-proto"), CIDR: vpcWide}
+			switch {
+			case r.HasPorts():
+				r.FromPort, r.ToPort = genPortRange(t, l)
+			case r.HasICMP():
+				r.ICMPType, r.ICMPCode = genICMP(t, l)
+			}
+			*a = addRule(*a, dir, r)
+		}
+	}
+	return cfg
+}
+
+// aclIn returns the network ACL id of cfg (the default one when
+// cfg does not declare it).
+func aclIn(t *rapid.T, cfg vpc.Config, id string) *nacl.ACL {
+	fm, err := NewModel(cfg)
+	require.NoError(t, err)
+	return fm.acls[id]
 }
 
 // TestWhyNotACL: every edit flips the packet's verdict by the golden

@@ -54,6 +54,12 @@
 // subnet's ACL lets its replies back, for the client ports of Linux
 // (32768-60999), Windows (49152-65535), and NAT gateways and load
 // balancers (1024-65535) (NACL-19..21), with the rule that fixes each hole.
+// When the other end is an interface of another subnet, the reply crosses
+// that subnet's ACL too (MODEL-7): for the flows the VPC delivers between
+// the two, whether it lets the reply in to a client there, or out from a
+// server there; such a hole is shown with [vpc.VPC.Send] along the whole
+// path, both ends' filters. Between interfaces of one subnet no ACL is
+// met (MODEL-3), so there is no hole.
 //
 // # The questions
 //

@@ -259,7 +259,11 @@ func smallPackets(srcs, dsts []netip.Addr) []flow.Packet {
 // genConfig draws a small VPC: two subnets (IPv4 and IPv6 blocks), two or
 // three interfaces, groups that reference each other and a prefix list,
 // ACLs drawn like genACL's or the default.
-func genConfig(t *rapid.T) vpc.Config {
+func genConfig(t *rapid.T) vpc.Config { return genConfigN(t, 2) }
+
+// genConfigN is genConfig with at least lo interfaces: with three, each
+// subnet has one.
+func genConfigN(t *rapid.T, lo int) vpc.Config {
 	lists := []string{"pl-office"}
 	groupIDs := []string{"sg-0", "sg-1", "sg-2"}
 	cfg := vpc.Config{
@@ -283,7 +287,7 @@ func genConfig(t *rapid.T) vpc.Config {
 		{ID: "eni-b", Subnet: "subnet-1", PrivateIPs: addrList("10.0.1.5")},
 		{ID: "eni-c", Subnet: "subnet-2", PrivateIPs: addrList("10.0.2.4")},
 	}
-	n := rapid.IntRange(2, 3).Draw(t, "interfaces")
+	n := rapid.IntRange(lo, 3).Draw(t, "interfaces")
 	for i := range ifaces[:n] {
 		k := rapid.IntRange(1, 2).Draw(t, fmt.Sprintf("eni-%d-groups", i))
 		ids := rapid.SliceOfNDistinct(rapid.SampledFrom(groupIDs), k, k, func(s string) string { return s }).Draw(t, fmt.Sprintf("eni-%d-ids", i))

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -37,12 +38,20 @@ var (
 // Hole is a reply path a stateless network ACL breaks: flows the
 // interface admits as new (its groups and its ACL let them in, or out),
 // whose replies the same ACL drops for some clients (NACL-19, NACL-20,
-// TRACE-B, TRACE-C). Security groups never drop these replies: they track
-// the connection (SG-29), or, when they do not (CT-3), their rules admit
-// the replies as well.
+// TRACE-B, TRACE-C); or flows between the interface and an interface of
+// another subnet of the VPC, which the VPC delivers from one end to the
+// other, whose replies that other subnet's ACL drops (MODEL-7). Security
+// groups never drop these replies: they track the connection (SG-29), or,
+// when they do not (CT-3), their rules admit the replies as well.
 type Hole struct {
 	Interface string `json:"interface"`
-	ACL       string `json:"acl"`
+	// ACL is the network ACL that drops the replies: the interface's
+	// subnet's, or PeerSubnet's when that is set.
+	ACL string `json:"acl"`
+	// PeerSubnet is set when the replies are dropped at the other end:
+	// the flows' peers are interfaces of this subnet, and ACL is its ACL
+	// (inbound when the peers are the clients, outbound when they serve).
+	PeerSubnet string `json:"peer_subnet,omitempty"`
 	// Direction is the direction of the flows: ingress for connections
 	// the interface accepts (it serves), egress for those it opens.
 	Direction flow.Direction `json:"direction"`
@@ -54,7 +63,10 @@ type Hole struct {
 	// Replies words the dropped replies: "tcp 32768-60999 to 0.0.0.0/0".
 	Replies string `json:"replies"`
 	// Request and Reply show it: a new flow the interface admits, then
-	// its reply dropped by the ACL, one after the other on one VPC.
+	// its reply dropped by the ACL, one after the other on one VPC:
+	// across the interface ([vpc.ENI.Cross]), or, for a hole at the other
+	// end, along the whole path between the two interfaces
+	// ([vpc.VPC.Send]).
 	Request Check `json:"request"`
 	Reply   Check `json:"reply"`
 	// Fix is the rule to add, in words a user can apply; FixRule is the
@@ -64,7 +76,9 @@ type Hole struct {
 	FixDirection flow.Direction `json:"fix_direction"`
 	// Fixed reports the fix re-evaluated: with the rule added, no reply of
 	// these flows is dropped for any client checked, and the reply above
-	// gets through.
+	// gets through (for a hole at the other end whose reply the
+	// interface's own ACL drops as well, with the fixes proposed for that
+	// ACL's holes too).
 	Fixed bool `json:"fixed"`
 
 	requests Space
@@ -83,18 +97,34 @@ func (h Hole) String() string {
 	if h.Direction == flow.Egress {
 		verb = "opens"
 	}
+	acl := h.ACL
+	if h.PeerSubnet != "" {
+		acl += " (of " + h.PeerSubnet + ", at the other end)"
+	}
 	return fmt.Sprintf("interface %s %s %s, but network ACL %s %s drops the replies (%s) for %s: %s",
-		h.Interface, verb, h.Flows, h.ACL, h.Direction.Reverse(), h.Replies, strings.Join(h.Clients, ", "), h.Fix)
+		h.Interface, verb, h.Flows, acl, h.FixDirection, h.Replies, strings.Join(h.Clients, ", "), h.Fix)
 }
 
 // Holes returns the reply-path holes of every interface, sorted by
-// interface.
+// interface: each interface's own, then those at the other end of its
+// flows with the interfaces of other subnets, as [Model.InterfaceHoles]
+// finds them. A broken reply path between two subnets shows from both
+// ends (a request of one interface's ingress flows is one of the other's
+// egress flows); a hole at the other end is left out when the other
+// end's own holes already hold all its requests, with the same ACL and
+// direction, so that each appears once. Left in, it holds requests the
+// others do not: its client port ranges are the other end's.
 func (m *Model) Holes() []Hole {
-	var out []Hole
-	fixes := fixes{}
+	fx := fixes{}
+	covered := map[aclKey]Space{}
+	byIface := map[string][]Hole{}
 	for _, id := range m.Interfaces() {
-		hs, _ := m.interfaceHoles(id, fixes)
-		out = append(out, hs...)
+		byIface[id], _ = m.interfaceHoles(id, fx, covered, true, false)
+	}
+	var out []Hole
+	for _, id := range m.Interfaces() {
+		hs, _ := m.interfaceHoles(id, fx, covered, false, true)
+		out = append(append(out, byIface[id]...), hs...)
 	}
 	return out
 }
@@ -108,16 +138,25 @@ type fixes map[aclKey][]nacl.Rule
 // flows it accepts, from Linux, Windows, NAT gateway and load-balancer
 // clients, whether the subnet's ACL lets their replies out; for the flows
 // it opens, from its own Linux or Windows client ports, whether the ACL
-// lets their replies in. Peers in the interface's own subnet are left
-// out (their traffic meets no ACL, MODEL-3), and so are AWS services
-// (NOT-10). ICMP queries are checked with their reply type (echo request,
+// lets their replies in. When the peers are interfaces of another subnet
+// of the VPC, the replies cross that subnet's ACL as well (MODEL-7): for
+// the flows the VPC delivers between the two, whether it lets the
+// replies in to the clients there, or out from the servers there; those
+// holes come after the interface's own, one subnet at a time. Peers in
+// the interface's own subnet are left out (their traffic meets no ACL,
+// MODEL-3), and so are AWS services (NOT-10). ICMP queries are checked with their reply type (echo request,
 // echo reply); other protocols without ports with their reversed
 // addresses.
 func (m *Model) InterfaceHoles(iface string) ([]Hole, error) {
-	return m.interfaceHoles(iface, fixes{})
+	return m.interfaceHoles(iface, fixes{}, nil, true, true)
 }
 
-func (m *Model) interfaceHoles(iface string, fx fixes) ([]Hole, error) {
+// interfaceHoles finds the holes in the interface's own ACL (own) and
+// at the other end of its flows with other subnets (others). Own holes'
+// requests are added to covered, by ACL and direction, when it is not
+// nil; a hole at the other end whose requests covered holds is left
+// out.
+func (m *Model) interfaceHoles(iface string, fx fixes, covered map[aclKey]Space, own, others bool) ([]Hole, error) {
 	itf, err := m.iface(iface)
 	if err != nil {
 		return nil, err
@@ -138,23 +177,92 @@ func (m *Model) interfaceHoles(iface string, fx fixes) ([]Hole, error) {
 		// Peers whose traffic meets no filter, or not this ACL.
 		ignored := m.exemptOn(peer).Union(addrSpace(peer, []netip.Prefix{sub.CIDR, sub.IPv6CIDR}))
 		flows := f.allowed.Minus(ignored)
-		replyACL := m.aclSpace(aclID, dir.Reverse())
-		// One hole, and one fix, per family and kind of protocol: tcp,
-		// udp, icmp, the others.
-		for fam := range 2 {
-			for _, kind := range protoKinds(fam) {
-				class := flows.Intersect(familySpace(fam)).Intersect(kind)
-				if class.IsEmpty() {
-					continue
-				}
-				if h, ok := m.hole(itf, aclID, dir, class, clients, replyACL, swapAddrs(ignored), fx); ok {
-					h.Flows = flowsText(class, dir, ignored)
-					out = append(out, h)
+		if own {
+			at := site{itf: itf, dir: dir, acl: aclID, aclDir: dir.Reverse(), clients: clients,
+				replyACL: m.aclSpace(aclID, dir.Reverse()), dontCare: swapAddrs(ignored)}
+			hs := m.classHoles(at, flows, ignored, fx)
+			out = append(out, hs...)
+			for _, h := range hs {
+				if covered != nil {
+					k := aclKey{h.ACL, h.FixDirection}
+					covered[k] = covered[k].Union(h.requests)
 				}
 			}
 		}
+		if !others {
+			continue
+		}
+
+		// Peers that are interfaces of another subnet: the reply crosses
+		// that subnet's ACL too, inbound when the peer is the client,
+		// outbound when it is the server (MODEL-7). The flows are those
+		// the VPC delivers from one end to the other.
+		for _, sid := range slices.Sorted(maps.Keys(m.subnets)) {
+			if sid == itf.Subnet {
+				continue
+			}
+			var addrs []netip.Addr
+			for _, id := range m.Interfaces() {
+				if o := m.ifaces[id]; o.Subnet == sid {
+					addrs = append(addrs, addrsOf(o)...)
+				}
+			}
+			if len(addrs) == 0 {
+				continue
+			}
+			ends := SrcAddrs(addrs...).Intersect(DstAddrs(addrsOf(itf)...))
+			if dir == flow.Egress {
+				ends = SrcAddrs(addrsOf(itf)...).Intersect(DstAddrs(addrs...))
+			}
+			delivered := m.Reach().Intersect(ends).Minus(m.Unfiltered())
+			peerACL := m.aclOf(&vpc.Interface{Subnet: sid})
+			at := site{itf: itf, dir: dir, acl: peerACL, aclDir: dir, peerSubnet: sid, clients: clients,
+				replyACL: m.aclSpace(peerACL, dir), dontCare: swapAddrs(m.exemptOn(peer)),
+				ownACL: m.aclSpace(aclID, dir.Reverse()), covered: covered[aclKey{peerACL, dir}]}
+			out = append(out, m.classHoles(at, delivered, m.exemptOn(peer), fx)...)
+		}
 	}
 	return out, nil
+}
+
+// site is where replies are checked: the ACL on their path and its
+// direction, for the flows of one interface in one direction.
+type site struct {
+	itf     *vpc.Interface
+	dir     flow.Direction // of the flows, at itf
+	acl     string
+	aclDir  flow.Direction // of the replies, at acl
+	clients []Clients
+	// replyACL is what acl allows in aclDir; dontCare the replies' peers
+	// the words may take in or leave out.
+	replyACL, dontCare Space
+	// peerSubnet is set when acl is the one of the other end's subnet;
+	// then ownACL is what the interface's own ACL lets the replies
+	// through, the other ACL on their path.
+	peerSubnet string
+	ownACL     Space
+	// covered holds requests already in other holes of the same ACL and
+	// direction: a hole none of whose requests is outside is left out.
+	covered Space
+}
+
+// classHoles checks flows one class at a time: one hole, and one fix,
+// per family and kind of protocol (tcp, udp, icmp, the others).
+func (m *Model) classHoles(at site, flows, ignored Space, fx fixes) []Hole {
+	var out []Hole
+	for fam := range 2 {
+		for _, kind := range protoKinds(fam) {
+			class := flows.Intersect(familySpace(fam)).Intersect(kind)
+			if class.IsEmpty() {
+				continue
+			}
+			if h, ok := m.hole(at, class, fx); ok {
+				h.Flows = flowsText(class, at.dir, ignored)
+				out = append(out, h)
+			}
+		}
+	}
+	return out
 }
 
 // protoKinds splits a family's protocols: tcp, udp, icmp (or icmpv6),
@@ -334,70 +442,78 @@ func reverse(s Space, back bool) Space {
 
 // hole checks one class of flows (one service set, one set of peers)
 // for every kind of client.
-func (m *Model) hole(itf *vpc.Interface, aclID string, dir flow.Direction, class Space, clients []Clients, replyACL, dontCare Space, fx fixes) (Hole, bool) {
+func (m *Model) hole(at site, class Space, fx fixes) (Hole, bool) {
+	itf, dir, aclID := at.itf, at.dir, at.acl
 	ported := class.Intersect(Proto(flow.TCP, flow.UDP))
 	rest := class.Minus(ported)
 	var broken []Clients
 	var dropped Space
 	var requests Space
-	for _, c := range clients {
+	for _, c := range at.clients {
 		q := ported.Intersect(SrcPorts(c.From, c.To))
-		d := replies(q).Minus(replyACL)
+		d := replies(q).Minus(at.replyACL)
 		if !d.IsEmpty() {
 			broken = append(broken, c)
 			dropped = dropped.Union(d)
 			requests = requests.Union(q.Intersect(requestsOf(d)))
 		}
 	}
-	other := replies(rest).Minus(replyACL)
+	other := replies(rest).Minus(at.replyACL)
 	requests = requests.Union(rest.Intersect(requestsOf(other)))
-	if dropped.IsEmpty() && other.IsEmpty() {
+	if dropped.IsEmpty() && other.IsEmpty() || requests.Minus(at.covered).IsEmpty() {
 		return Hole{}, false
 	}
 	dropped = dropped.Union(other)
-	h := Hole{Interface: itf.ID, ACL: aclID, Direction: dir, FixDirection: dir.Reverse(), requests: requests}
+	h := Hole{Interface: itf.ID, ACL: aclID, PeerSubnet: at.peerSubnet, Direction: dir, FixDirection: at.aclDir, requests: requests}
 	for _, c := range broken {
 		h.Clients = append(h.Clients, c.String())
 	}
 	if !other.IsEmpty() {
 		h.Clients = append(h.Clients, "every client")
 	}
-	h.Replies = repliesText(dropped, dir.Reverse(), dontCare)
+	h.Replies = repliesText(dropped, dir.Reverse(), at.dontCare)
 
-	// Show it: the reply, then its request, run on one VPC.
+	// Show it: the reply, then its request, run on one VPC. At the other
+	// end's ACL, a reply the interface's own ACL lets through if there is
+	// one, so that the path shows this ACL dropping it.
 	hints := m.ifaceHints(itf, dir.Reverse())
 	hints.sports, hints.dports = u64s(dportPrefs), u64s(clientPorts)
-	reply, _ := dropped.witness(hints)
+	shown := dropped
+	if at.peerSubnet != "" && dropped.Overlaps(at.ownACL) {
+		shown = dropped.Intersect(at.ownACL)
+	}
+	reply, _ := shown.witness(hints)
 	req := reply.Reverse()
 	if req.Proto == flow.TCP {
 		req.Flags, reply.Flags = flow.SYN, flow.SYN|flow.ACK
 	}
-	h.Request, h.Reply = exchange(m.cfg, itf.ID, dir, req, reply)
+	run := func(cfg vpc.Config) (Check, Check) {
+		if at.peerSubnet != "" {
+			return sendPair(cfg, req, reply)
+		}
+		return exchange(cfg, itf.ID, dir, req, reply)
+	}
+	h.Request, h.Reply = run(m.cfg)
 
 	// The fix: one rule that admits the dropped replies, numbered before
 	// whatever drops them.
 	acl := *m.acls[aclID]
-	rule, ok := fixRule(&acl, dir.Reverse(), dropped, broken, reply, fx[aclKey{aclID, dir.Reverse()}])
+	k := aclKey{aclID, at.aclDir}
+	rule, ok := fixRule(&acl, at.aclDir, dropped, broken, reply, fx[k])
 	if !ok {
 		h.Fix = "no rule number is free before the rules that drop these replies: renumber the ACL's rules"
 		return h, true
 	}
 	h.FixRule = rule
-	h.Fix = "add to network ACL " + aclID + " " + dir.Reverse().String() + ": " + rule.String()
-	k := aclKey{aclID, dir.Reverse()}
+	h.Fix = "add to network ACL " + aclID + " " + at.aclDir.String() + ": " + rule.String()
 	if !slices.Contains(fx[k], rule) {
 		fx[k] = append(fx[k], rule)
 	}
 
 	// Prove it: the ACL with the rule drops no reply of the class for any
 	// client, and the exchange above now goes through.
-	fixed := acl
-	if dir.Reverse() == flow.Egress {
-		fixed.Egress = append(slices.Clone(fixed.Egress), rule)
-	} else {
-		fixed.Ingress = append(slices.Clone(fixed.Ingress), rule)
-	}
-	after := aclSpace(&fixed, dir.Reverse())
+	fixed := addRule(acl, at.aclDir, rule)
+	after := aclSpace(&fixed, at.aclDir)
 	h.Fixed = true
 	for _, c := range broken {
 		if !replies(ported.Intersect(SrcPorts(c.From, c.To))).Minus(after).IsEmpty() {
@@ -408,10 +524,53 @@ func (m *Model) hole(itf *vpc.Interface, aclID string, dir flow.Direction, class
 		h.Fixed = false
 	}
 	cfg := withACL(m.cfg, fixed)
-	if _, r := exchange(cfg, itf.ID, dir, req, reply); r.Verdict != flow.Allow {
+	if at.peerSubnet != "" && !at.ownACL.Contains(reply) {
+		// The interface's own ACL drops this reply too: with the fixes
+		// proposed for it as well.
+		own := m.aclOf(itf)
+		a := fixed
+		if own != aclID {
+			a = *m.acls[own]
+		}
+		for _, r := range fx[aclKey{own, dir.Reverse()}] {
+			a = addRule(a, dir.Reverse(), r)
+		}
+		cfg = withACL(cfg, a)
+	}
+	if _, r := run(cfg); r.Verdict != flow.Allow {
 		h.Fixed = false
 	}
 	return h, true
+}
+
+// addRule returns a copy of a with rule r added to its list of
+// direction dir.
+func addRule(a nacl.ACL, dir flow.Direction, r nacl.Rule) nacl.ACL {
+	if dir == flow.Egress {
+		a.Egress = append(slices.Clone(a.Egress), r)
+	} else {
+		a.Ingress = append(slices.Clone(a.Ingress), r)
+	}
+	return a
+}
+
+// sendPair sends a request through the VPC from one interface to the
+// other, then its reply back, on one fresh VPC ([vpc.VPC.Send]): each
+// meets both ends' filters, and the reply the connections the request
+// opened.
+func sendPair(cfg vpc.Config, req, reply flow.Packet) (Check, Check) {
+	v, err := vpc.New(cfg)
+	if err != nil {
+		return Check{Packet: req, Verdict: flow.Drop, Why: err.Error()}, Check{Packet: reply, Verdict: flow.Drop, Why: err.Error()}
+	}
+	run := func(p flow.Packet) Check {
+		path, err := v.Send(&p, epoch)
+		if err != nil {
+			return Check{Packet: p, Verdict: flow.Drop, Why: "not delivered: " + err.Error()}
+		}
+		return Check{Packet: p, Verdict: path.Final.Verdict, Why: path.Explain()}
+	}
+	return run(req), run(reply)
 }
 
 // exchange runs a request across the interface in direction dir, then its

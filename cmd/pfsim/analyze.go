@@ -275,6 +275,7 @@ type holeRecord struct {
 	File         string        `json:"file"`
 	Interface    string        `json:"interface"`
 	ACL          string        `json:"acl"`
+	PeerSubnet   string        `json:"peer_subnet,omitempty"`
 	Direction    string        `json:"direction"`
 	Flows        string        `json:"flows"`
 	Clients      []string      `json:"clients"`
@@ -411,7 +412,7 @@ func (a *analyzer) holes(m *analysis.Model, path string) int {
 	holes := m.Holes()
 	for _, h := range holes {
 		if a.asJSON {
-			writeRecord(a.e.stdout, holeRecord{Type: "hole", File: path, Interface: h.Interface, ACL: h.ACL, Direction: h.Direction.String(),
+			writeRecord(a.e.stdout, holeRecord{Type: "hole", File: path, Interface: h.Interface, ACL: h.ACL, PeerSubnet: h.PeerSubnet, Direction: h.Direction.String(),
 				Flows: h.Flows, Clients: h.Clients, Replies: h.Replies, Request: verdictOf(h.Request), Reply: verdictOf(h.Reply),
 				Fix: h.Fix, FixDirection: h.FixDirection.String(), Fixed: h.Fixed})
 			continue

@@ -33,7 +33,7 @@ var (
 			"rule": req(str), "covered_by": req(strings_), "conflict": req(boolean), "text": req(str)}),
 		"redundant": object(map[string]spec{"type": req(str), "file": req(str), "interface": opt(str), "rule": req(str),
 			"covered_by": req(strings_), "tracking": req(boolean), "text": req(str)}),
-		"hole": object(map[string]spec{"type": req(str), "file": req(str), "interface": req(str), "acl": req(str),
+		"hole": object(map[string]spec{"type": req(str), "file": req(str), "interface": req(str), "acl": req(str), "peer_subnet": opt(str),
 			"direction": req(dirs), "flows": req(str), "clients": req(strings_), "replies": req(str),
 			"request": req(verdictKind), "reply": req(verdictKind), "fix": req(str), "fix_direction": req(dirs), "fixed": req(boolean)}),
 		"change": object(map[string]spec{"type": req(str), "now": req(verdicts), "where": req(str), "region": req(str),
@@ -185,6 +185,28 @@ func TestAnalyzeHoles(t *testing.T) {
 	code, _, errOut = pfsim("analyze", "holes", lesson05)
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, errOut, "0 holes")
+}
+
+// TestAnalyzeHolesOtherEnd: a load balancer's replies from the app tier
+// dropped by the load balancer's own subnet's ACL, found from the app's
+// side and shown along the whole path.
+func TestAnalyzeHolesOtherEnd(t *testing.T) {
+	code, out, _ := pfsim("analyze", "holes", "--json", "testdata/analyze-tiers.yaml")
+	assert.Equal(t, exitFailed, code)
+	holes := ofType(jsonRecords(t, out), "hole")
+	require.Len(t, holes, 1)
+	h := holes[0]
+	assert.Equal(t, "eni-app", h["interface"])
+	assert.Equal(t, "acl-public", h["acl"])
+	assert.Equal(t, "subnet-public", h["peer_subnet"])
+	assert.Equal(t, "ingress", h["fix_direction"])
+	assert.Equal(t, []any{"NAT gateways and load balancers 1024-65535"}, h["clients"])
+	assert.Equal(t, "add to network ACL acl-public ingress: 120 allow tcp 1024-65535 10.0.2.20/32", h["fix"])
+	assert.Equal(t, true, h["fixed"])
+	assert.Equal(t, "allow", h["request"].(map[string]any)["verdict"])
+	assert.Contains(t, h["request"].(map[string]any)["explanation"], "allowed by network ACL acl-app ingress")
+	assert.Equal(t, "drop", h["reply"].(map[string]any)["verdict"])
+	assert.Contains(t, h["reply"].(map[string]any)["explanation"], "then dropped by network ACL acl-public ingress rule *")
 }
 
 func TestAnalyzeDiff(t *testing.T) {
