@@ -15,11 +15,11 @@ import (
 // no file describes is kept, with a warning.
 func ExampleRead() {
 	sgs := `{"SecurityGroups": [{"GroupId": "sg-0db", "VpcId": "vpc-1",
-  "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+  "IpPermissions": [{"FromPort": 5432, "ToPort": 5432, "IpProtocol": "tcp",
     "IpRanges": [{"CidrIp": "10.0.1.0/24"}], "UserIdGroupPairs": [{"GroupId": "sg-0app"}]}]}]}`
 	acls := `{"NetworkAcls": [{"NetworkAclId": "acl-1", "VpcId": "vpc-1", "IsDefault": true, "Entries": [
-  {"RuleNumber": 100, "Egress": false, "Protocol": "6", "RuleAction": "allow", "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 5432, "To": 5432}},
-  {"RuleNumber": 32767, "Egress": false, "Protocol": "-1", "RuleAction": "deny", "CidrBlock": "0.0.0.0/0"}]}]}`
+  {"Egress": false, "RuleAction": "allow", "Protocol": "6", "RuleNumber": 100, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 5432, "To": 5432}},
+  {"Egress": false, "RuleAction": "deny", "Protocol": "-1", "RuleNumber": 32767, "CidrBlock": "0.0.0.0/0"}]}]}`
 	m, err := awsjson.Read([]source.File{{Name: "sgs.json", Data: []byte(sgs)}, {Name: "acls.json", Data: []byte(acls)}}, awsjson.Options{})
 	if err != nil {
 		fmt.Println(err)

@@ -28,10 +28,10 @@ const (
 ]}`
 	defaultACLJSON = `{"NetworkAcls": [{"NetworkAclId": "acl-default", "VpcId": "vpc-1", "IsDefault": true, "Associations": [],
   "Entries": [
-    {"RuleNumber": 32767, "Egress": true, "Protocol": "-1", "RuleAction": "deny", "CidrBlock": "0.0.0.0/0"},
-    {"RuleNumber": 100, "Egress": false, "Protocol": "-1", "RuleAction": "allow", "CidrBlock": "0.0.0.0/0"},
-    {"RuleNumber": 100, "Egress": true, "Protocol": "-1", "RuleAction": "allow", "CidrBlock": "0.0.0.0/0"},
-    {"RuleNumber": 32767, "Egress": false, "Protocol": "-1", "RuleAction": "deny", "CidrBlock": "0.0.0.0/0"}]}]}`
+    {"Egress": true, "RuleAction": "deny", "Protocol": "-1", "RuleNumber": 32767, "CidrBlock": "0.0.0.0/0"},
+    {"Egress": false, "RuleAction": "allow", "Protocol": "-1", "RuleNumber": 100, "CidrBlock": "0.0.0.0/0"},
+    {"Egress": true, "RuleAction": "allow", "Protocol": "-1", "RuleNumber": 100, "CidrBlock": "0.0.0.0/0"},
+    {"Egress": false, "RuleAction": "deny", "Protocol": "-1", "RuleNumber": 32767, "CidrBlock": "0.0.0.0/0"}]}]}`
 )
 
 func src(name, data string) source.File { return source.File{Name: name, Data: []byte(data)} }
@@ -57,13 +57,13 @@ func TestRead(t *testing.T) {
 		// Security groups.
 		{name: "protocols as names in any case, numbers as strings or JSON numbers",
 			files: []source.File{src("sg.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [
-				{"IpProtocol": "6", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+				{"FromPort": 80, "ToPort": 80, "IpProtocol": "6", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
 				{"IpProtocol": 17, "FromPort": 53, "ToPort": 53, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
 				{"IpProtocol": "TCP", "FromPort": "443", "ToPort": "443", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
 				{"IpProtocol": "47", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
-				{"IpProtocol": "-1", "FromPort": -1, "ToPort": -1, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+				{"FromPort": -1, "ToPort": -1, "IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
 				{"IpProtocol": "icmpv6", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
-				{"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1, "IpRanges": [{"CidrIp": "192.0.2.0/24"}]}]}]}`)},
+				{"FromPort": 8, "ToPort": -1, "IpProtocol": "icmp", "IpRanges": [{"CidrIp": "192.0.2.0/24"}]}]}]}`)},
 			check: func(t *testing.T, c vpc.Config) {
 				assert.Equal(t, []sg.Rule{
 					{Protocol: tcp, FromPort: 80, ToPort: 80, CIDR: pfx("0.0.0.0/0")},
@@ -77,7 +77,7 @@ func TestRead(t *testing.T) {
 			}},
 		{name: "one permission, several peers: one rule each, in AWS's order",
 			files: []source.File{src("sg.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissionsEgress": [
-				{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+				{"FromPort": 443, "ToPort": 443, "IpProtocol": "tcp",
 				 "UserIdGroupPairs": [{"GroupId": "sg-1", "Description": "self"}],
 				 "PrefixListIds": [{"PrefixListId": "pl-1"}],
 				 "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/32"}],
@@ -106,14 +106,14 @@ func TestRead(t *testing.T) {
 			files: []source.File{src("sg.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [
 				{"IpProtocol": "tcp", "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
 				{"IpProtocol": "ftp", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
-				{"IpProtocol": "udp", "FromPort": 9, "ToPort": 70000, "IpRanges": [{"CidrIp": "::/0"}]}]}]}`)},
+				{"FromPort": 9, "ToPort": 70000, "IpProtocol": "udp", "IpRanges": [{"CidrIp": "::/0"}]}]}]}`)},
 			err: "sg.json:2:5: sg-1 IpPermissions[0].FromPort: required for protocol tcp (the first port)\n" +
 				`sg.json:3:20: sg-1 IpPermissions[1].IpProtocol: "ftp": unknown protocol: want "-1" (all), a number 0..255 or a name such as tcp, udp, icmp, icmpv6` + "\n" +
 				"sg.json:4:83: sg-1 IpPermissions[2].IpRanges[0].CidrIp: ::/0: an IPv6 CIDR where an IPv4 one belongs"},
 		{name: "ranges are the library's: a port out of range, at its value",
 			files: []source.File{src("sg.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [
-				{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 70000, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]}`)},
-			err: "sg.json:2:53: sg-1 IpPermissions[0].ToPort: 70000: must be 0..65535"},
+				{"FromPort": 80, "ToPort": 70000, "IpProtocol": "tcp", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]}`)},
+			err: "sg.json:2:32: sg-1 IpPermissions[0].ToPort: 70000: must be 0..65535"},
 		{name: "a group named only by GroupName (EC2-Classic)",
 			files: []source.File{src("sg.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [
 				{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupName": "web", "UserId": "111122223333"}]}]}]}`)},
@@ -135,11 +135,11 @@ func TestRead(t *testing.T) {
 		{name: "flat rules join their group; one that repeats a rule adds nothing",
 			files: []source.File{
 				src("sg.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [
-					{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "192.0.2.0/24"}]}]}]}`),
+					{"FromPort": 22, "ToPort": 22, "IpProtocol": "tcp", "IpRanges": [{"CidrIp": "192.0.2.0/24"}]}]}]}`),
 				src("rules.json", `{"SecurityGroupRules": [
-					{"GroupId": "sg-1", "IsEgress": false, "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIpv4": "192.0.2.0/24", "Description": "ssh"},
-					{"GroupId": "sg-1", "IsEgress": false, "IpProtocol": "6", "FromPort": 80, "ToPort": 80, "CidrIpv6": "::/0"},
-					{"GroupId": "sg-2", "IsEgress": true, "IpProtocol": "-1", "FromPort": -1, "ToPort": -1, "CidrIpv4": "0.0.0.0/0"}]}`)},
+					{"GroupId": "sg-1", "IsEgress": false, "FromPort": 22, "ToPort": 22, "IpProtocol": "tcp", "CidrIpv4": "192.0.2.0/24", "Description": "ssh"},
+					{"GroupId": "sg-1", "IsEgress": false, "FromPort": 80, "ToPort": 80, "IpProtocol": "6", "CidrIpv6": "::/0"},
+					{"GroupId": "sg-2", "IsEgress": true, "FromPort": -1, "ToPort": -1, "IpProtocol": "-1", "CidrIpv4": "0.0.0.0/0"}]}`)},
 			check: func(t *testing.T, c vpc.Config) {
 				assert.Equal(t, []sg.Group{
 					{ID: "sg-1", Ingress: []sg.Rule{
@@ -168,14 +168,14 @@ func TestRead(t *testing.T) {
 				{"NetworkAclId": "acl-web", "VpcId": "vpc-1", "IsDefault": false,
 				 "Associations": [{"NetworkAclId": "acl-web", "SubnetId": "subnet-a"}],
 				 "Entries": [
-				  {"RuleNumber": 32768, "Egress": false, "Protocol": "-1", "RuleAction": "deny", "Ipv6CidrBlock": "::/0"},
-				  {"RuleNumber": 120, "Egress": true, "Protocol": "6", "RuleAction": "allow", "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 1024, "To": 65535}},
-				  {"RuleNumber": 90, "Egress": false, "Protocol": "-1", "RuleAction": "deny", "CidrBlock": "203.0.113.99/32"},
-				  {"RuleNumber": 110, "Egress": false, "Protocol": "1", "RuleAction": "allow", "CidrBlock": "0.0.0.0/0", "IcmpTypeCode": {"Type": 8, "Code": -1}},
-				  {"RuleNumber": 100, "Egress": false, "Protocol": "tcp", "RuleAction": "ALLOW", "Ipv6CidrBlock": "::/0", "PortRange": {"From": 443, "To": 443}},
-				  {"RuleNumber": 32767, "Egress": false, "Protocol": "-1", "RuleAction": "deny", "CidrBlock": "0.0.0.0/0"},
+				  {"Egress": false, "RuleAction": "deny", "Protocol": "-1", "RuleNumber": 32768, "Ipv6CidrBlock": "::/0"},
+				  {"Egress": true, "RuleAction": "allow", "Protocol": "6", "RuleNumber": 120, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 1024, "To": 65535}},
+				  {"Egress": false, "RuleAction": "deny", "Protocol": "-1", "RuleNumber": 90, "CidrBlock": "203.0.113.99/32"},
+				  {"Egress": false, "RuleAction": "allow", "Protocol": "1", "RuleNumber": 110, "CidrBlock": "0.0.0.0/0", "IcmpTypeCode": {"Type": 8, "Code": -1}},
+				  {"Egress": false, "RuleAction": "ALLOW", "Protocol": "tcp", "RuleNumber": 100, "Ipv6CidrBlock": "::/0", "PortRange": {"From": 443, "To": 443}},
+				  {"Egress": false, "RuleAction": "deny", "Protocol": "-1", "RuleNumber": 32767, "CidrBlock": "0.0.0.0/0"},
 				  {"RuleNumber": 130, "Egress": true, "Protocol": 58, "RuleAction": "allow", "CidrBlock": "0.0.0.0/0"},
-				  {"RuleNumber": 140, "Egress": true, "Protocol": "47", "RuleAction": "allow", "CidrBlock": "10.0.0.0/8", "PortRange": {"From": 1, "To": 2}}]},
+				  {"Egress": true, "RuleAction": "allow", "Protocol": "47", "RuleNumber": 140, "CidrBlock": "10.0.0.0/8", "PortRange": {"From": 1, "To": 2}}]},
 				{"NetworkAclId": "acl-default", "VpcId": "vpc-1", "IsDefault": true, "Entries": []}]}`)),
 			check: func(t *testing.T, c vpc.Config) {
 				assert.Equal(t, []nacl.ACL{
@@ -196,20 +196,20 @@ func TestRead(t *testing.T) {
 			}},
 		{name: "32767 that is not the `*` rule; a reserved number; missing ports and ICMP fields",
 			files: []source.File{src("acls.json", `{"NetworkAcls": [{"NetworkAclId": "acl-1", "Entries": [
-				{"RuleNumber": 32767, "Egress": false, "Protocol": "-1", "RuleAction": "allow", "CidrBlock": "0.0.0.0/0"},
-				{"RuleNumber": 40000, "Egress": false, "Protocol": "-1", "RuleAction": "deny", "CidrBlock": "0.0.0.0/0"},
-				{"RuleNumber": 100, "Egress": false, "Protocol": "6", "RuleAction": "allow", "CidrBlock": "0.0.0.0/0"},
-				{"RuleNumber": 110, "Egress": false, "Protocol": "1", "RuleAction": "allow", "CidrBlock": "0.0.0.0/0"},
-				{"RuleNumber": 120, "Egress": false, "Protocol": "1", "RuleAction": "maybe", "CidrBlock": "0.0.0.0/0", "Ipv6CidrBlock": "::/0"}]}]}`)},
-			err: "acls.json:2:20: acl-1 Entries[0].RuleNumber: 32767 is the number of AWS's `*` rule, deny all 0.0.0.0/0 (NACL-15); this entry is something else, and numbers above 32766 are reserved (NACL-1)\n" +
+				{"Egress": false, "RuleAction": "allow", "Protocol": "-1", "RuleNumber": 32767, "CidrBlock": "0.0.0.0/0"},
+				{"Egress": false, "RuleAction": "deny", "Protocol": "-1", "RuleNumber": 40000, "CidrBlock": "0.0.0.0/0"},
+				{"Egress": false, "RuleAction": "allow", "Protocol": "6", "RuleNumber": 100, "CidrBlock": "0.0.0.0/0"},
+				{"Egress": false, "RuleAction": "allow", "Protocol": "1", "RuleNumber": 110, "CidrBlock": "0.0.0.0/0"},
+				{"Egress": false, "RuleAction": "maybe", "Protocol": "1", "RuleNumber": 120, "CidrBlock": "0.0.0.0/0", "Ipv6CidrBlock": "::/0"}]}]}`)},
+			err: "acls.json:2:78: acl-1 Entries[0].RuleNumber: 32767 is the number of AWS's `*` rule, deny all 0.0.0.0/0 (NACL-15); this entry is something else, and numbers above 32766 are reserved (NACL-1)\n" +
 				"acls.json:4:5: acl-1 Entries[2].PortRange: required for protocol tcp (NACL-6)\n" +
 				"acls.json:5:5: acl-1 Entries[3].IcmpTypeCode: required for protocol icmp (NACL-7)\n" +
-				`acls.json:6:73: acl-1 Entries[4].RuleAction: "maybe": want allow or deny` + "\n" +
+				`acls.json:6:37: acl-1 Entries[4].RuleAction: "maybe": want allow or deny` + "\n" +
 				"acls.json:6:125: acl-1 Entries[4].Ipv6CidrBlock: an entry has one CIDR: CidrBlock or Ipv6CidrBlock, not both (NACL-5)"},
 		{name: "a reserved number above the `*` rules, at its value",
 			files: []source.File{src("acls.json", `{"NetworkAcls": [{"NetworkAclId": "acl-1", "Entries": [
-				{"RuleNumber": 40000, "Egress": false, "Protocol": "-1", "RuleAction": "deny", "CidrBlock": "0.0.0.0/0"}]}]}`)},
-			err: "acls.json:2:20: acl-1 Entries[0].RuleNumber: 40000: must be 1..32766"},
+				{"Egress": false, "RuleAction": "deny", "Protocol": "-1", "RuleNumber": 40000, "CidrBlock": "0.0.0.0/0"}]}]}`)},
+			err: "acls.json:2:77: acl-1 Entries[0].RuleNumber: 40000: must be 1..32766"},
 		{name: "a subnet associated with two ACLs",
 			files: append(base[:1:1], src("acls.json", `{"NetworkAcls": [
 				{"NetworkAclId": "acl-1", "Associations": [{"SubnetId": "subnet-a"}]},
@@ -316,7 +316,7 @@ func TestNamedGroupMatchesNoAddress(t *testing.T) {
 	const data = `{
 	"Subnets": [{"SubnetId": "subnet-a", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"}],
 	"SecurityGroups": [{"GroupId": "sg-db", "VpcId": "vpc-1", "IpPermissions": [
-		{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": "sg-app"}, {"GroupId": "sg-gone"}]}]},
+		{"FromPort": 5432, "ToPort": 5432, "IpProtocol": "tcp", "UserIdGroupPairs": [{"GroupId": "sg-app"}, {"GroupId": "sg-gone"}]}]},
 		{"GroupId": "sg-out", "VpcId": "vpc-1", "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}],
 	"NetworkInterfaces": [
 		{"NetworkInterfaceId": "eni-db", "SubnetId": "subnet-a", "VpcId": "vpc-1", "PrivateIpAddress": "10.0.1.30", "Groups": [{"GroupId": "sg-db"}]},
