@@ -31,9 +31,8 @@ type Model struct {
 }
 
 // Origin says where an object of a [Model] comes from: where it is
-// written, or, for one the files only name, where it is first named. Its
-// Pos.Line is 0 when the reader does not say (the file alone is known).
-type Origin = awsjson.Origin
+// written, or, for one the files only name, where it is first named.
+type Origin = source.Origin
 
 // Origin returns where the object of kind k with id id comes from.
 func (m *Model) Origin(k vpc.Kind, id string) (Origin, bool) {
@@ -93,7 +92,7 @@ func Read(files []source.File, o Options) (*Model, error) {
 				p := part{cfg: am.Config, origins: map[vpc.Kind]map[string]Origin{}}
 				each(am.Config, func(kind vpc.Kind, id string) {
 					if ao, ok := am.Origin(kind, id); ok {
-						p.add(kind, id, Origin{Pos: ao.Pos, Named: ao.Named})
+						p.add(kind, id, ao)
 					}
 				})
 				parts = append(parts, p)
@@ -107,20 +106,18 @@ func Read(files []source.File, o Options) (*Model, error) {
 				}
 			}
 			for _, fs := range batches {
-				cfg, ws, err := loadTerraform(k, fs)
-				m.Warnings = append(m.Warnings, ws...)
+				tm, err := readTerraform(k, fs)
+				m.Warnings = append(m.Warnings, tm.Warnings...)
 				errs = append(errs, asErrors(err)...)
 				if err != nil {
 					continue
 				}
-				// The Terraform readers do not say where each object is;
-				// the file is known when there is one.
-				var at source.Pos
-				if len(fs) == 1 {
-					at.File = fs[0].Name
-				}
-				p := part{cfg: cfg, origins: map[vpc.Kind]map[string]Origin{}}
-				each(cfg, func(kind vpc.Kind, id string) { p.add(kind, id, Origin{Pos: at}) })
+				p := part{cfg: tm.Config, origins: map[vpc.Kind]map[string]Origin{}}
+				each(tm.Config, func(kind vpc.Kind, id string) {
+					if o, ok := tm.Origin(kind, id); ok {
+						p.add(kind, id, o)
+					}
+				})
 				parts = append(parts, p)
 			}
 		}

@@ -3,15 +3,13 @@ package ingest
 import (
 	"github.com/pfsim/pfsim/ingest/source"
 	"github.com/pfsim/pfsim/ingest/terraform"
-	"github.com/pfsim/pfsim/vpc"
 )
 
-// loadTerraform reads Terraform files with package ingest/terraform: the
-// files of one configuration together, or one plan (Read gives a plan's
-// file alone).
-func loadTerraform(kind Kind, files []source.File) (vpc.Config, []source.Warning, error) {
+// readTerraform reads Terraform files with package ingest/terraform: the
+// .tf files of one module together, or one plan.
+func readTerraform(kind Kind, files []source.File) (*terraform.Model, error) {
 	if kind == TerraformHCL {
-		return terraform.LoadHCL(files)
+		return terraform.ReadHCL(files)
 	}
-	return terraform.LoadPlan(files[0])
+	return terraform.ReadPlan(files[0])
 }

@@ -314,15 +314,24 @@ func cidrField(p netip.Prefix) string {
 //     SG-28);
 //   - a CIDR with host bits set ("10.0.1.5/24"): it matches as 10.0.1.0/24;
 //   - an icmp rule with an IPv6 CIDR or an icmpv6 rule with an IPv4 CIDR,
-//     which can never match.
+//     which can never match;
+//   - a rule given twice in one direction (descriptions aside): AWS refuses
+//     the copy (SG-13a), which changes no verdict.
 //
 // Warnings does not repeat the errors of [Group.Validate].
 func Warnings(g *Group) []string {
 	var out []string
 	for _, dir := range [...]flow.Direction{flow.Ingress, flow.Egress} {
 		var n4, n6 int
+		first := map[string]int{} // a rule's meaning → its first index
 		for i, r := range g.Rules(dir) {
 			where := "security group " + g.ID + " " + dir.String() + " rule " + strconv.Itoa(i) + ": "
+			if j, ok := first[r.String()]; ok {
+				out = append(out, where+"the same rule as rule "+strconv.Itoa(j)+" ("+r.Text(dir)+
+					"); AWS refuses a duplicate, and the copy changes no verdict (SG-13a)")
+			} else {
+				first[r.String()] = i
+			}
 			switch {
 			case r.CIDR.IsValid() && r.CIDR.Addr().Is4():
 				n4++

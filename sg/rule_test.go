@@ -210,4 +210,17 @@ func TestWarnings(t *testing.T) {
 		"security group sg-a ingress rule 0: icmpv6 with cidr_blocks 0.0.0.0/0 never matches",
 		"security group sg-a ingress rule 1: icmp with ipv6_cidr_blocks ::/0 never matches",
 	}, w)
+
+	// A rule given twice: the description does not make it another rule,
+	// ports do; for -1 the ports play no part (SG-3), so 0-0 and 0-65535
+	// are the same rule. Each direction is on its own.
+	desc := ruleCIDR(pTCP, 22, 22, "10.0.0.0/8")
+	desc.Description = "admins"
+	w = sg.Warnings(&sg.Group{ID: "sg-a",
+		Ingress: []sg.Rule{ruleCIDR(pTCP, 22, 22, "10.0.0.0/8"), ruleCIDR(pTCP, 22, 23, "10.0.0.0/8"), desc},
+		Egress:  []sg.Rule{ruleCIDR(flow.AnyProtocol, 0, 0, "0.0.0.0/0"), ruleCIDR(flow.AnyProtocol, 0, 65535, "0.0.0.0/0"), ruleCIDR(pTCP, 22, 22, "10.0.0.0/8")}})
+	assert.Equal(t, []string{
+		"security group sg-a ingress rule 2: the same rule as rule 0 (tcp 22 from 10.0.0.0/8); AWS refuses a duplicate, and the copy changes no verdict (SG-13a)",
+		"security group sg-a egress rule 1: the same rule as rule 0 (-1 to 0.0.0.0/0); AWS refuses a duplicate, and the copy changes no verdict (SG-13a)",
+	}, w)
 }

@@ -61,10 +61,16 @@ func TestImportThenCheck(t *testing.T) {
 
 // Terraform imports too: a configuration, or its plan.
 func TestImportTerraform(t *testing.T) {
-	for _, path := range []string{"../../ingest/terraform/testdata/seed.tf", "../../ingest/terraform/testdata/seed-plan.json", "testdata/main.tf"} {
+	// Each object's note gives the line where it is declared: the resource
+	// block in a .tf file, the resource's object in a plan.
+	for path, at := range map[string]string{
+		"../../ingest/terraform/testdata/seed.tf":        ":52:1",
+		"../../ingest/terraform/testdata/seed-plan.json": ":47:22",
+		"testdata/main.tf":                               ":1:1",
+	} {
 		code, out, errOut := pfsim("import", path)
 		require.Equal(t, exitOK, code, errOut)
-		assert.Contains(t, out, "  # from "+path+"\n  - id: aws_security_group.web\n", path)
+		assert.Contains(t, out, "  # from "+path+at+"\n  - id: aws_security_group.web\n", path)
 		_, _, err := scenario.Parse("out.yaml", []byte(out))
 		assert.NoError(t, err, out)
 	}

@@ -38,17 +38,8 @@ type Model struct {
 	origins map[vpc.Kind]map[string]Origin
 }
 
-// Origin says where an object of a [Model] comes from.
-type Origin struct {
-	// Pos is where the object is described; for one the files only name
-	// (Named), where it is first named.
-	Pos source.Pos
-	// Named is true for a security group or prefix list that the files
-	// name but do not describe. It is in the model without rules (or
-	// entries), so a rule that references it matches the addresses of
-	// the interfaces in the files that carry it, and nothing else.
-	Named bool
-}
+// Origin says where an object of a [Model] comes from; see [source.Origin].
+type Origin = source.Origin
 
 // Origin returns where the object of kind k with id id comes from.
 func (m *Model) Origin(k vpc.Kind, id string) (Origin, bool) {

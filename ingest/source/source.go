@@ -50,6 +50,18 @@ func (p Pos) Compare(q Pos) int {
 	return cmp.Compare(p.Col, q.Col)
 }
 
+// Origin says where an object a reader built comes from.
+type Origin struct {
+	// Pos is where the object is described; for one the files only name
+	// (Named), where it is first named.
+	Pos Pos
+	// Named is true for a security group or prefix list that the files
+	// name but do not describe. It is in the model without rules (or
+	// entries), so a rule that references it matches the addresses of
+	// the interfaces in the files that carry it, and nothing else.
+	Named bool
+}
+
 // Error is one problem that stops a file from being read.
 type Error struct {
 	// Pos is where the wrong token is, or the block that lacks a field.

@@ -13,7 +13,11 @@
 //	}
 //	v, err := vpc.New(cfg)
 //
-// [IsHCL] and [IsPlan] tell the two kinds apart by content.
+// [ReadHCL] and [ReadPlan] read the same into a [Model], which also says
+// where each object is declared ([Model.Origin]: the resource block, or the
+// resource's object in a plan), so that what is built from the model can
+// point back at the line to edit. [IsHCL] and [IsPlan] tell the two kinds
+// apart by content.
 //
 // # Which to read
 //

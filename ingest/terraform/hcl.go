@@ -24,8 +24,17 @@ import (
 // It returns the model, the warnings (what was read but not modelled, and
 // what was assumed), and every problem found as [*source.Error] values
 // joined with [source.Join]. A model is returned only when there is no
-// error; it is valid for [vpc.New].
+// error; it is valid for [vpc.New]. [ReadHCL] also says where each object
+// is declared.
 func LoadHCL(files []source.File) (vpc.Config, []source.Warning, error) {
+	m, err := ReadHCL(files)
+	return m.Config, m.Warnings, err
+}
+
+// ReadHCL reads Terraform configuration files as [LoadHCL] does, into a
+// [Model] that also says where each object is declared. The Model is never
+// nil; on error it holds the warnings found so far and no VPC.
+func ReadHCL(files []source.File) (*Model, error) {
 	m := &module{
 		vars: map[string]*varDecl{}, locals: map[string]*localDecl{},
 		res: map[string]*resDecl{}, data: map[string]*resDecl{}, modules: map[string]source.Pos{},
@@ -35,7 +44,7 @@ func LoadHCL(files []source.File) (vpc.Config, []source.Warning, error) {
 		m.parse(f)
 	}
 	if len(m.errs) > 0 {
-		return vpc.Config{}, source.SortWarnings(m.warns), source.Join(m.errs)
+		return &Model{Warnings: source.SortWarnings(m.warns)}, source.Join(m.errs)
 	}
 	recs := m.records()
 	notRead(recs, &m.warns)
@@ -45,9 +54,9 @@ func LoadHCL(files []source.File) (vpc.Config, []source.Warning, error) {
 	m.errs = append(m.errs, b.errs...)
 	m.warns = append(m.warns, b.warns...)
 	if len(m.errs) > 0 {
-		return vpc.Config{}, source.SortWarnings(m.warns), source.Join(m.errs)
+		return &Model{Warnings: source.SortWarnings(m.warns)}, source.Join(m.errs)
 	}
-	return cfg, source.SortWarnings(m.warns), nil
+	return &Model{Config: cfg, Warnings: source.SortWarnings(m.warns), origins: b.origins()}, nil
 }
 
 // IsHCL reports whether data looks like Terraform configuration: it has a

@@ -123,7 +123,8 @@ type eniB struct {
 
 type plB struct {
 	objB
-	p vpc.PrefixList
+	p     vpc.PrefixList
+	named bool // only named by a rule, not declared
 }
 
 type builder struct {
@@ -390,7 +391,7 @@ func (b *builder) prefixListRef(f fields, field, id string) string {
 		b.warnedExternal["pl "+id] = true
 		f.warnf(field, b.externalHint(id), "prefix list %s is not declared in the files given: kept with no entries, so rules naming it match no address", id)
 	}
-	b.pls[id] = &plB{objB: objB{res: f.res, pos: f.at(field)}, p: vpc.PrefixList{ID: id}}
+	b.pls[id] = &plB{objB: objB{res: f.res, pos: f.at(field)}, p: vpc.PrefixList{ID: id}, named: true}
 	b.pOrder = append(b.pOrder, id)
 	return id
 }

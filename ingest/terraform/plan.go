@@ -25,6 +25,15 @@ import (
 // otherwise an error naming the resource and the attribute. Errors and
 // warnings point at the value in the JSON file.
 func LoadPlan(f source.File) (vpc.Config, []source.Warning, error) {
+	m, err := ReadPlan(f)
+	return m.Config, m.Warnings, err
+}
+
+// ReadPlan reads the JSON of terraform show as [LoadPlan] does, into a
+// [Model] that also says where each object is described in the JSON. The
+// Model is never nil; on error it holds the warnings found so far and no
+// VPC.
+func ReadPlan(f source.File) (*Model, error) {
 	p := &plan{lines: newLines(f.Name, f.Data), changes: map[string]*jnode{}, configs: map[string]*jnode{}, calls: map[string]*jnode{}, confs: map[*record]*jnode{}}
 	root, err := parseJSON(f.Data)
 	if err != nil {
@@ -33,12 +42,12 @@ func LoadPlan(f source.File) (vpc.Config, []source.Warning, error) {
 		if errors.As(err, &je) {
 			pos = p.lines.pos(je.off)
 		}
-		return vpc.Config{}, nil, source.Join([]*source.Error{{Pos: pos, Msg: "not valid JSON: " + err.Error(),
+		return &Model{}, source.Join([]*source.Error{{Pos: pos, Msg: "not valid JSON: " + err.Error(),
 			Hint: "give the output of terraform show -json PLANFILE"}})
 	}
 	p.read(root)
 	if len(p.errs) > 0 {
-		return vpc.Config{}, source.SortWarnings(p.warns), source.Join(p.errs)
+		return &Model{Warnings: source.SortWarnings(p.warns)}, source.Join(p.errs)
 	}
 	notRead(p.recs, &p.warns)
 	b := newBuilder(p.recs)
@@ -47,9 +56,9 @@ func LoadPlan(f source.File) (vpc.Config, []source.Warning, error) {
 	p.errs = append(p.errs, b.errs...)
 	p.warns = append(p.warns, b.warns...)
 	if len(p.errs) > 0 {
-		return vpc.Config{}, source.SortWarnings(p.warns), source.Join(p.errs)
+		return &Model{Warnings: source.SortWarnings(p.warns)}, source.Join(p.errs)
 	}
-	return cfg, source.SortWarnings(p.warns), nil
+	return &Model{Config: cfg, Warnings: source.SortWarnings(p.warns), origins: b.origins()}, nil
 }
 
 // IsPlan reports whether data looks like the JSON of terraform show: an
