@@ -1,7 +1,6 @@
 package conntrack
 
 import (
-	"hash/maphash"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -38,7 +37,6 @@ import (
 // after New, or atomic.
 type Table struct {
 	// Immutable after New.
-	seed     uint64  // the hash seed
 	mask     uint64  // len(shards) - 1
 	capacity int     // Config.Capacity; 0: no limit
 	sizeHint int     // Config.SizeHint
@@ -64,7 +62,7 @@ func New(cfg Config) (*Table, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	t := &Table{cfg: cfg, capacity: cfg.Capacity, sizeHint: cfg.SizeHint, seed: newSeed(),
+	t := &Table{cfg: cfg, capacity: cfg.Capacity, sizeHint: cfg.SizeHint,
 		mask: uint64(cfg.Shards - 1), shards: make([]shard, cfg.Shards)}
 	per := cfg.SizeHint / cfg.Shards
 	if per > 0 {
@@ -89,11 +87,14 @@ func MustNew(cfg Config) *Table {
 	return t
 }
 
-// newSeed draws the shard-hash seed from the runtime's random source.
-func newSeed() uint64 {
-	var h maphash.Hash
-	return h.Sum64()
-}
+// hashSeed seeds the hash that places a flow in a shard and a slot. It is
+// the same for every table, so a simulation is reproducible: two tables
+// fed the same packets at the same times hold their entries in the same
+// slots, sweep them at the same moments, and so explain a packet in the
+// same words (whether it met its expired entry or found it swept, CT-17).
+// The price is that the placement can be predicted: flows chosen to
+// collide make their shard slower, never wrong.
+const hashSeed = 0x9e3779b97f4a7c15
 
 // Config returns the table's configuration, with defaults filled in.
 func (t *Table) Config() Config {
@@ -166,7 +167,7 @@ func (s Status) String() string {
 // ([flow.Packet.CanonicalKeyHash]). It reads only fields fixed in New and
 // takes no lock.
 func (t *Table) locate(p *flow.Packet, ck *flow.Key) (same bool, s *shard, tag uint32) {
-	same, h := p.CanonicalKeyHash(t.seed, ck)
+	same, h := p.CanonicalKeyHash(hashSeed, ck)
 	return same, &t.shards[h&t.mask], uint32(h >> 32)
 }
 
