@@ -37,15 +37,26 @@
 //
 // # Lanes
 //
-// The lanes are those the lesson's packets meet, in an order that keeps
-// most paths going one way: the outside (every address that belongs to no
-// interface) on the left; then, for each subnet in the order of the file,
-// its ACL and, for each interface in it, its security groups and the
-// instance. When a lesson spans two subnets or more, the first subnet is
-// mirrored to the left of the outside, so that a packet from one subnet to
-// another crosses the lanes from left to right:
+// The lanes are those the lesson's packets meet: the outside (every
+// address that belongs to no interface), and for each subnet its ACL and,
+// for each interface in it, its security groups and the instance. A
+// subnet's lanes stay together, and an instance's lane is beside its
+// groups'. Within that, the order is the one in which the packets' routes
+// turn back least often, and then run shortest. The first order tried,
+// kept unless another does better, is the outside on the left, then each
+// subnet in the order of the file, its ACL first, its interfaces in the
+// file's order; with two subnets or more, the first is mirrored left of
+// the outside, so that a packet from one subnet to another crosses the
+// lanes from left to right:
 //
 //	eni-web │ eni-web groups │ subnet-public ACL │ outside │ subnet-db ACL │ eni-db groups │ eni-db
+//
+// The others put a subnet's interfaces in any order, an instance on
+// either side of its groups, the ACL at either end of its subnet, and the
+// outside between any two subnets (up to a few thousand orders; a bigger
+// lesson keeps the first). Packets between two interfaces of one subnet
+// skip its ACL, so the lesson on them is drawn with both interfaces'
+// groups side by side and its ACL at the end, and no route doubles back.
 //
 // Traffic to the AWS services that no filter sees (the instance metadata
 // service, the Amazon DNS server, ...) goes to a lane of their own on the

@@ -109,8 +109,10 @@ func TestLoadLessons(t *testing.T) {
 	}
 }
 
-// The lanes of a lesson in one subnet read from the outside in; two
-// subnets put the first one's interfaces to the left of the outside.
+// The lanes of a lesson in one subnet read from the outside in (02, 11);
+// where no route needs the outside between two subnets, it goes to the
+// left (05); packets inside one subnet get its interfaces' groups side by
+// side, the ACL at the end (06).
 func TestLanes(t *testing.T) {
 	titles := func(name string) []string {
 		v := lesson.Load(name, lessonFiles(t)[name])
@@ -123,8 +125,10 @@ func TestLanes(t *testing.T) {
 	}
 	assert.Equal(t, []string{"outside:", "acl:subnet-public", "sg:eni-web", "instance:eni-web"},
 		titles("02-stateless-acl-return-ports.yaml"))
-	assert.Equal(t, []string{"instance:eni-web2", "sg:eni-web2", "instance:eni-web", "sg:eni-web", "acl:subnet-public",
-		"outside:", "acl:subnet-db", "sg:eni-db", "instance:eni-db"}, titles("05-sg-references-across-tiers.yaml"))
+	assert.Equal(t, []string{"outside:", "instance:eni-web2", "sg:eni-web2", "instance:eni-web", "sg:eni-web", "acl:subnet-public",
+		"acl:subnet-db", "sg:eni-db", "instance:eni-db"}, titles("05-sg-references-across-tiers.yaml"))
+	assert.Equal(t, []string{"outside:", "instance:eni-a", "sg:eni-a", "sg:eni-b", "instance:eni-b", "acl:subnet-app",
+		"acl:subnet-other", "sg:eni-c", "instance:eni-c"}, titles("06-intra-subnet-skips-acl.yaml"))
 	assert.Equal(t, []string{"outside:", "acl:subnet-private", "sg:eni-app", "instance:eni-app", "service:"},
 		titles("11-aws-services-exempt.yaml"))
 }
