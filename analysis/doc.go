@@ -69,8 +69,10 @@
 //     judge.
 //   - [ShadowedRules], [Model.Shadowed]: ACL rules that can never match,
 //     with the earlier rules that cover them, and whether one of those has
-//     the opposite action (TRACE-E). [RedundantRules], [Model.Redundant]:
-//     group rules that other rules make needless.
+//     the opposite action (TRACE-E). [NeedlessRules], [Model.Needless]:
+//     ACL rules that match packets but change no verdict, because the rules
+//     after them decide those packets the same way. [RedundantRules],
+//     [Model.Redundant]: group rules that other rules make needless.
 //   - [Model.Exposure]: what an interface accepts from some sources (the
 //     whole internet: 0.0.0.0/0 and ::/0), services and the sources each is
 //     open to.
@@ -84,6 +86,7 @@
 // [vpc.Path.Explain]). The package's tests hold each answer to those
 // evaluators and to the golden models [nacl.Reference] and [sg.Reference]:
 // witnesses get the verdict claimed, diffs and exposure equal exhaustive
-// enumeration over small spaces, shadowed rules decide no packet, every
+// enumeration over small spaces, shadowed rules decide no packet,
+// removing the shadowed and needless rules changes no verdict, every
 // edit flips its packet and changes nothing outside the rules it touches.
 package analysis

@@ -260,6 +260,16 @@ type shadowedRecord struct {
 	Text      string   `json:"text"`
 }
 
+type needlessRecord struct {
+	Type      string   `json:"type"` // "needless"
+	File      string   `json:"file"`
+	ACL       string   `json:"acl"`
+	Direction string   `json:"direction"`
+	Rule      string   `json:"rule"`
+	DecidedBy []string `json:"decided_by"`
+	Text      string   `json:"text"`
+}
+
 type redundantRecord struct {
 	Type      string   `json:"type"` // "redundant"
 	File      string   `json:"file"`
@@ -385,6 +395,15 @@ func (a *analyzer) shadowed(m *analysis.Model, path string) int {
 			continue
 		}
 		fmt.Fprintln(a.e.stdout, s)
+	}
+	for _, n := range m.Needless() {
+		found++
+		if a.asJSON {
+			writeRecord(a.e.stdout, needlessRecord{Type: "needless", File: path, ACL: n.ACL, Direction: n.Direction.String(),
+				Rule: n.Rule, DecidedBy: nonNil(n.DecidedBy), Text: n.String()})
+			continue
+		}
+		fmt.Fprintln(a.e.stdout, n)
 	}
 	for _, r := range m.Redundant() {
 		found++

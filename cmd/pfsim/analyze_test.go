@@ -31,6 +31,8 @@ var (
 			"entries": req(natInt), "unfiltered": opt(strings_)}),
 		"shadowed": object(map[string]spec{"type": req(str), "file": req(str), "acl": req(str), "direction": req(dirs),
 			"rule": req(str), "covered_by": req(strings_), "conflict": req(boolean), "text": req(str)}),
+		"needless": object(map[string]spec{"type": req(str), "file": req(str), "acl": req(str), "direction": req(dirs),
+			"rule": req(str), "decided_by": req(strings_), "text": req(str)}),
 		"redundant": object(map[string]spec{"type": req(str), "file": req(str), "interface": opt(str), "rule": req(str),
 			"covered_by": req(strings_), "tracking": req(boolean), "text": req(str)}),
 		"hole": object(map[string]spec{"type": req(str), "file": req(str), "interface": req(str), "acl": req(str), "peer_subnet": opt(str),
@@ -161,6 +163,24 @@ func TestAnalyzeShadowed(t *testing.T) {
 	code, out, _ = pfsim("analyze", "shadowed", after)
 	assert.Equal(t, exitOK, code, "nothing found exits 0")
 	assert.Empty(t, out)
+}
+
+// ACL rules that match packets but change no verdict are findings too,
+// each with the rules that decide its packets without it.
+func TestAnalyzeNeedless(t *testing.T) {
+	const file = "testdata/analyze-needless.yaml"
+	code, out, errOut := pfsim("analyze", "shadowed", file)
+	assert.Equal(t, exitFailed, code)
+	assert.Equal(t, "network ACL acl-web ingress rule 200 deny tcp 23 0.0.0.0/0 changes no verdict: without it, rule * (default deny) decides its packets the same way\n"+
+		"network ACL acl-web egress rule 100 allow tcp 1024-65535 10.0.0.0/8 changes no verdict: without it, rule 200 allow tcp 1024-65535 0.0.0.0/0 decides its packets the same way\n", out)
+	assert.Contains(t, errOut, "2 findings")
+
+	code, out, _ = pfsim("analyze", "shadowed", "--json", file)
+	assert.Equal(t, exitFailed, code)
+	recs := ofType(jsonRecords(t, out), "needless")
+	require.Len(t, recs, 2)
+	assert.Equal(t, "egress", recs[1]["direction"])
+	assert.Equal(t, []any{"rule 200 allow tcp 1024-65535 0.0.0.0/0"}, recs[1]["decided_by"])
 }
 
 func TestAnalyzeHoles(t *testing.T) {
