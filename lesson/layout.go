@@ -1,6 +1,7 @@
 package lesson
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -351,7 +352,7 @@ func cost(keys []laneKey, routes [][]laneKey) layoutCost {
 		for i := 1; i < len(r); i++ {
 			d := at[r[i]] - at[r[i-1]]
 			c.length += max(d, -d)
-			s := sign(d)
+			s := cmp.Compare(d, 0)
 			if s != 0 && dir != 0 && s != dir {
 				c.turns++
 			}
@@ -361,14 +362,4 @@ func cost(keys []laneKey, routes [][]laneKey) layoutCost {
 		}
 	}
 	return c
-}
-
-func sign(d int) int {
-	switch {
-	case d > 0:
-		return 1
-	case d < 0:
-		return -1
-	}
-	return 0
 }

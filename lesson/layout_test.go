@@ -1,6 +1,7 @@
 package lesson
 
 import (
+	"cmp"
 	"io/fs"
 	"testing"
 
@@ -18,7 +19,7 @@ func turns(v *View) int {
 		for _, p := range s.Packets {
 			dir := 0
 			for i := 1; i < len(p.Route); i++ {
-				d := sign(p.Route[i] - p.Route[i-1])
+				d := cmp.Compare(p.Route[i], p.Route[i-1])
 				if d != 0 && dir != 0 && d != dir {
 					n++
 				}
