@@ -9,7 +9,7 @@ import (
 // .tf files of one module together, or one plan.
 func readTerraform(kind Kind, files []source.File) (*terraform.Model, error) {
 	if kind == TerraformHCL {
-		return terraform.ReadHCL(files)
+		return terraform.ReadHCL(files, terraform.Options{})
 	}
 	return terraform.ReadPlan(files[0])
 }
