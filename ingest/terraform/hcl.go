@@ -41,9 +41,10 @@ type Options struct {
 	// directory dir, a path as the files' names are written (a module
 	// call's source, "./modules/sg", joined to the directory of the file
 	// that holds the call). It should return the files sorted by name,
-	// each named by its path, and leave out .tfvars files, which set the
-	// variables of the root module only. An error that wraps
-	// [fs.ErrNotExist] says that the directory does not exist.
+	// each named by its path; files whose names do not end in .tf are
+	// ignored (.tfvars files set the variables of the root module only).
+	// An error that wraps [fs.ErrNotExist] says that the directory does
+	// not exist.
 	//
 	// When ReadDir is set, module calls whose source is a local path
 	// ("./..." or "../...") are followed: the module's resources are read

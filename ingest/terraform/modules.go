@@ -70,6 +70,9 @@ type modCall struct {
 	dir    string
 	files  []source.File
 	broken string
+	// badArgs reports that the call's arguments do not fit the module's
+	// variables (an error says so): its resources are not read.
+	badArgs bool
 
 	state     int
 	keyed     int
@@ -160,7 +163,9 @@ func (m *module) declareCall(bl *hclsyntax.Block, pos source.Pos) {
 		return
 	}
 	for _, f := range files {
-		if !strings.HasSuffix(f.Name, ".tfvars") {
+		// .tfvars files set the root module's variables only; other
+		// files are not configuration.
+		if strings.HasSuffix(f.Name, ".tf") || strings.HasSuffix(f.Name, ".tf.json") {
 			c.files = append(c.files, f)
 		}
 	}
@@ -259,6 +264,7 @@ func (m *module) child(c *modCall, k instKey) *module {
 		a := attrs[name]
 		d := ch.vars[name]
 		if d == nil {
+			c.badArgs = true
 			m.errorf(a.NameRange, c.addr, name, "declare it in the module with a variable block, or remove the argument",
 				"the module (%s) has no variable %q", c.dir, name)
 			continue
@@ -268,6 +274,7 @@ func (m *module) child(c *modCall, k instKey) *module {
 	for _, name := range slices.Sorted(maps.Keys(ch.vars)) {
 		d := ch.vars[name]
 		if d.def == nil && d.arg == nil {
+			c.badArgs = true
 			m.errorf(c.block.DefRange(), c.addr, "", fmt.Sprintf("set %s = ... in the module block", name),
 				"the module's variable %q (%s) is required: it has no default and the call does not set it", name, d.pos)
 		}
@@ -300,6 +307,9 @@ func (m *module) callRecords() []*record {
 				Msg: "the module's instances cannot be known: " + why, Hint: hint})
 			continue
 		}
+		if c.badArgs {
+			continue
+		}
 		for _, in := range c.instances {
 			recs = append(recs, in.child.records()...)
 		}
@@ -315,6 +325,9 @@ func (m *module) callValue(c *modCall, need map[string]bool, all bool) result {
 		w := c.why
 		w.v = cty.DynamicVal
 		return w
+	}
+	if c.badArgs {
+		return unknownResult(fmt.Sprintf("depends on %s (%s), whose arguments do not fit the module's variables", c.addr, c.pos), "")
 	}
 	var waits []blocker
 	objs := make([]cty.Value, len(c.instances))
