@@ -43,7 +43,7 @@ type Options struct {
 	// that holds the call). It should return the files sorted by name,
 	// each named by its path; files whose names do not end in .tf are
 	// ignored (.tfvars files set the variables of the root module only).
-	// An error that wraps [fs.ErrNotExist] says that the directory does
+	// An error that wraps [io/fs.ErrNotExist] says that the directory does
 	// not exist.
 	//
 	// When ReadDir is set, module calls whose source is a local path
