@@ -15,6 +15,11 @@ type Options struct {
 	// VPC chooses the VPC to read when AWS JSON describes several; see
 	// [awsjson.Options].
 	VPC string
+	// ReadDir, when set, returns the .tf files of a directory, so that a
+	// Terraform configuration's calls of local modules are followed; see
+	// [github.com/pfsim/pfsim/ingest/terraform.Options]. When nil, module
+	// calls are warnings and their resources are not read.
+	ReadDir func(dir string) ([]source.File, error)
 }
 
 // Model is a VPC read from files, and where each of its objects came from.
@@ -106,7 +111,7 @@ func Read(files []source.File, o Options) (*Model, error) {
 				}
 			}
 			for _, fs := range batches {
-				tm, err := readTerraform(k, fs)
+				tm, err := readTerraform(k, fs, o)
 				m.Warnings = append(m.Warnings, tm.Warnings...)
 				errs = append(errs, asErrors(err)...)
 				if err != nil {

@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -141,6 +142,9 @@ func TestRead(t *testing.T) {
 			"s.yaml:3:25: subnet a: cidr_block 10.0.1.0/33: not a CIDR: want an address and a prefix length such as 10.0.0.0/16 or 2001:db8::/56"},
 		{"the VPC option reaches the AWS reader", []source.File{file(t, awsCLI+"describe-network-acls-1.json")}, ingest.Options{VPC: "vpc-9"},
 			"VPC vpc-9 is not in the files; they describe vpc-06e4ab6c6cEXAMPLE and vpc-03914afb3eEXAMPLE"},
+		{"the ReadDir option reaches the Terraform reader", []source.File{{Name: "main.tf", Data: []byte("module \"x\" {\n  source = \"./nope\"\n}\n")}},
+			ingest.Options{ReadDir: func(string) ([]source.File, error) { return nil, fs.ErrNotExist }},
+			"main.tf:2:3: module.x source: the module's directory nope does not exist (the source is a path from the directory of main.tf)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := ingest.Read(tc.files, tc.opts)
@@ -231,4 +235,46 @@ func named(cfg vpc.Config, ids map[string]string) vpc.Config {
 		out.Interfaces = append(out.Interfaces, i)
 	}
 	return out
+}
+
+// With ReadDir, a Terraform configuration's local modules are read: their
+// groups have their full addresses, and where they are declared is the
+// module's file.
+func TestReadFollowsModules(t *testing.T) {
+	root := "terraform/testdata/modules"
+	readDir := func(dir string) ([]source.File, error) {
+		names, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+		if err != nil {
+			return nil, err
+		}
+		if len(names) == 0 {
+			return nil, fs.ErrNotExist
+		}
+		var out []source.File
+		for _, n := range names {
+			out = append(out, file(t, n))
+		}
+		return out, nil
+	}
+	for _, tc := range []struct {
+		name   string
+		opts   ingest.Options
+		groups int
+	}{
+		{"followed", ingest.Options{ReadDir: readDir}, 4},
+		{"not followed", ingest.Options{}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := ingest.Read([]source.File{file(t, root+"/main.tf")}, tc.opts)
+			if tc.groups == 0 {
+				require.Error(t, err, "the instance's groups are a module's output")
+				return
+			}
+			require.NoError(t, err)
+			assert.Len(t, m.Config.SecurityGroups, tc.groups)
+			o, ok := m.Origin(vpc.KindSecurityGroup, "module.web_sg.aws_security_group.this")
+			require.True(t, ok)
+			assert.Equal(t, root+"/modules/sg/main.tf:4:1", o.Pos.String())
+		})
+	}
 }

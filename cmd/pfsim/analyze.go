@@ -78,7 +78,7 @@ var analyzeOperands = map[string]int{"exposure": 1, "shadowed": 1, "holes": 1, "
 // pfsim import reads (AWS CLI JSON, Terraform), told apart by content.
 func loadConfig(e *env, asJSON bool, path string) (vpc.Config, bool) {
 	if data, err := os.ReadFile(path); err == nil && ingest.Detect(path, data) != ingest.Scenario {
-		m, err := ingest.Read([]source.File{{Name: path, Data: data}}, ingest.Options{})
+		m, err := ingest.Read([]source.File{{Name: path, Data: data}}, ingest.Options{ReadDir: readTFDir})
 		for _, w := range m.Warnings {
 			if asJSON {
 				// A warning about a whole file is written at its start.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/pfsim/pfsim/ingest"
@@ -67,7 +68,7 @@ func runImport(e *env, fl flags, paths []string) int {
 		return status
 	}
 
-	m, err := ingest.Read(files, ingest.Options{VPC: fl["vpc"]})
+	m, err := ingest.Read(files, ingest.Options{VPC: fl["vpc"], ReadDir: readTFDir})
 	for _, w := range m.Warnings {
 		fmt.Fprintln(stderr, warningLine(w))
 	}
@@ -152,12 +153,35 @@ func importOptions(paths []string, m *ingest.Model) scenario.MarshalOptions {
 // its warnings as lines "FILE:LINE:COL: warning: ...", its problems
 // joined one per line.
 func loadIngest(files ...source.File) (vpc.Config, []string, error) {
-	m, err := ingest.Read(files, ingest.Options{})
+	m, err := ingest.Read(files, ingest.Options{ReadDir: readTFDir})
 	var words []string
 	for _, w := range m.Warnings {
 		words = append(words, warningLine(w))
 	}
 	return m.Config, words, err
+}
+
+// readTFDir returns the .tf files of a directory, sorted by name, each
+// named by its path: the files of a local module a Terraform configuration
+// calls.
+func readTFDir(dir string) ([]source.File, error) {
+	entries, err := os.ReadDir(dir) // sorted by name
+	if err != nil {
+		return nil, err
+	}
+	var files []source.File
+	for _, en := range entries {
+		if !strings.HasSuffix(en.Name(), ".tf") || en.IsDir() {
+			continue
+		}
+		p := filepath.Join(dir, en.Name())
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, source.File{Name: p, Data: data})
+	}
+	return files, nil
 }
 
 // warningLine is "FILE:LINE:COL: warning: RESOURCE FIELD: what (hint)".

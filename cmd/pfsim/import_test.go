@@ -190,3 +190,47 @@ func TestReplayThroughImportedVPC(t *testing.T) {
 		assert.Contains(t, out, group, vpcFile)
 	}
 }
+
+// import follows a Terraform configuration's local modules: their groups
+// come with their full addresses and the module file they are declared in,
+// and a module directory that is missing is an error at the call.
+func TestImportTerraformModules(t *testing.T) {
+	const root = "../../ingest/terraform/testdata/modules/"
+	missing := filepath.Join(t.TempDir(), "main.tf")
+	require.NoError(t, os.WriteFile(missing, []byte("module \"x\" {\n  source = \"./nope\"\n}\n"), 0o644))
+	for _, tc := range []struct {
+		name    string
+		path    string
+		code    int
+		out     []string
+		errOut  string
+		checkIt bool
+	}{
+		{name: "a module tree", path: root + "main.tf", code: exitOK, checkIt: true, out: []string{
+			"  # from " + root + "modules/sg/main.tf:4:1\n  - id: module.web_sg.aws_security_group.this\n",
+			"      - {protocol: tcp, from_port: 8080, to_port: 8080, security_groups: [module.web_sg.aws_security_group.this]}\n",
+			"    security_groups: [module.web_sg.aws_security_group.this, 'module.bastion_sg[0].aws_security_group.this']\n",
+		}},
+		{name: "a missing module directory", path: missing, code: exitInvalid,
+			errOut: missing + ":2:3: module.x source: the module's directory " + filepath.Join(filepath.Dir(missing), "nope") + " does not exist"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := pfsim("import", tc.path)
+			require.Equal(t, tc.code, code, errOut)
+			for _, o := range tc.out {
+				assert.Contains(t, out, o)
+			}
+			if tc.errOut == "" {
+				assert.Empty(t, errOut)
+			} else {
+				assert.Contains(t, errOut, tc.errOut)
+			}
+			if tc.checkIt {
+				path := filepath.Join(t.TempDir(), "vpc.yaml")
+				require.NoError(t, os.WriteFile(path, []byte(out), 0o644))
+				code, _, checkErr := pfsim("check", path)
+				assert.Equal(t, exitOK, code, checkErr)
+			}
+		})
+	}
+}

@@ -16,8 +16,9 @@
 // [ReadHCL] and [ReadPlan] read the same into a [Model], which also says
 // where each object is declared ([Model.Origin]: the resource block, or the
 // resource's object in a plan), so that what is built from the model can
-// point back at the line to edit. [IsHCL] and [IsPlan] tell the two kinds
-// apart by content.
+// point back at the line to edit. ReadHCL takes [Options]: with
+// [Options.ReadDir] it follows the calls of local modules (see Modules
+// below). [IsHCL] and [IsPlan] tell the two kinds apart by content.
 //
 // # Which to read
 //
@@ -29,9 +30,10 @@
 // references between resources across all the files given, and the common
 // functions on literals (concat, merge, flatten, tolist, toset, lookup,
 // cidrsubnet, cidrhost, cidrsubnets, format, join, ...: go-cty's standard
-// library and the CIDR functions). What only AWS knows — an attribute AWS
-// computes (aws_instance.x.public_ip), a data source, a module's outputs —
-// cannot be known there. Arguments that do not affect filtering (vpc_id,
+// library and the CIDR functions), and local modules when asked to. What
+// only AWS knows — an attribute AWS computes (aws_instance.x.public_ip), a
+// data source, the outputs of a module from a registry — cannot be known
+// there. Arguments that do not affect filtering (vpc_id,
 // tags, description, ami, ...) may refer to anything. When an argument
 // filtering needs cannot be evaluated, the error names it, says what it
 // depends on and where that is declared, and gives the way out: give the
@@ -49,6 +51,44 @@
 // column. Terraform prints sets in an order of its own; rules are put back
 // in the order the configuration writes them, so a plan gives the same
 // model as its configuration.
+//
+// # Modules
+//
+// A module block calls the module whose files are in the directory its
+// source names. Terraform resolves a local source ("./modules/sg",
+// "../shared") from the directory of the file holding the call; anything
+// else (a registry address such as terraform-aws-modules/security-group/aws,
+// git::, an https URL) is downloaded by terraform init. With
+// [Options.ReadDir], which lists a directory's .tf files, ReadHCL reads a
+// local module as Terraform does:
+//
+//   - The call's arguments, evaluated where the call is, set the module's
+//     input variables; a variable the call leaves out takes its default,
+//     and one without a default is an error at the call, as is an
+//     argument the module declares no variable for.
+//   - The module's variables, locals and resources are its own: a
+//     reference inside the module means the module's object. Its resources
+//     are read under their full addresses, the ids of their objects:
+//     "module.web_sg.aws_security_group.this", and
+//     "module.app.module.sg.aws_security_group.this" for a module that
+//     module.app calls in turn.
+//   - module.web_sg.security_group_id, written where the call is, is the
+//     module's output block of that name, evaluated in the module. This is
+//     how a root instance gets a group its module makes:
+//     vpc_security_group_ids = [module.web_sg.security_group_id].
+//   - count and for_each on the call make one module per instance when
+//     their values are known: "module.sg[0].aws_security_group.this",
+//     `module.sg["api"].aws_security_group.this`, whose outputs are
+//     module.sg[0].NAME and module.sg["api"].NAME. When they are not
+//     known, the call is an error that points at them.
+//
+// Errors in a module's files give that file's path and line, and the
+// resource's full address. A source directory that does not exist or holds
+// no .tf file is an error at the source argument; so is a module that
+// calls itself, directly or through others, which the error shows as the
+// chain of calls. Other sources stay warnings: the plan JSON holds the
+// resources of every module, whatever its source. Without ReadDir (and in
+// [LoadHCL]), no module call is followed.
 //
 // # Ids
 //
@@ -112,8 +152,8 @@
 // # Not read
 //
 // Nothing is skipped in silence. Each resource type the model is not built
-// from is named once in a warning, as is each module call of a
-// configuration (read the plan to see its resources). An instance without
+// from is named once in a warning, as is each module call that is not
+// followed (read the plan to see its resources). An instance without
 // subnet_id (a default subnet) or without a private address (AWS picks it
 // at launch), a count of addresses AWS picks, an IPv6 block AWS assigns,
 // and a second VPC (pfsim models one) are warnings too. In .tf files, an

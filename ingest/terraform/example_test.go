@@ -2,6 +2,7 @@ package terraform_test
 
 import (
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/pfsim/pfsim/flow"
@@ -136,4 +137,63 @@ func ExampleLoadPlan() {
 	// Output:
 	// aws_security_group.ssh ingress tcp 22 from 192.0.2.0/24
 	// aws_security_group.ssh egress rules: 0
+}
+
+// Follow a local module: ReadDir gives the files of its directory, here
+// from memory (cmd/pfsim reads them from disk). The module's group has its
+// full address, and the instance gets it through the module's output.
+func ExampleReadHCL_modules() {
+	dirs := map[string][]source.File{
+		"modules/sg": {{Name: "modules/sg/main.tf", Data: []byte(`
+variable "port" {
+  type = number
+}
+resource "aws_security_group" "this" {
+  ingress {
+    protocol    = "tcp"
+    from_port   = var.port
+    to_port     = var.port
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+output "id" {
+  value = aws_security_group.this.id
+}
+`)}},
+	}
+	root := source.File{Name: "main.tf", Data: []byte(`
+module "web_sg" {
+  source = "./modules/sg"
+  port   = 443
+}
+resource "aws_subnet" "a" {
+  cidr_block = "10.0.1.0/24"
+}
+resource "aws_instance" "web" {
+  subnet_id              = aws_subnet.a.id
+  private_ip             = "10.0.1.10"
+  vpc_security_group_ids = [module.web_sg.id]
+}
+`)}
+	readDir := func(dir string) ([]source.File, error) {
+		if files, ok := dirs[dir]; ok {
+			return files, nil
+		}
+		return nil, fs.ErrNotExist
+	}
+	m, err := terraform.ReadHCL([]source.File{root}, terraform.Options{ReadDir: readDir})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, g := range m.Config.SecurityGroups {
+		o, _ := m.Origin(vpc.KindSecurityGroup, g.ID)
+		fmt.Println(g.ID, "from", o.Pos, "ingress", g.Ingress[0].Text(flow.Ingress))
+	}
+	for _, i := range m.Config.Interfaces {
+		fmt.Println(i.ID, "groups", i.Groups)
+	}
+	// Output:
+	// module.web_sg.aws_security_group.this from modules/sg/main.tf:5:1 ingress tcp 443 from 0.0.0.0/0
+	// aws_instance.web groups [module.web_sg.aws_security_group.this]
 }

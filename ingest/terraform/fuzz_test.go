@@ -1,8 +1,10 @@
 package terraform
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pfsim/pfsim/ingest/source"
@@ -38,19 +40,35 @@ func FuzzLoadHCL(f *testing.F) {
 	}
 	f.Add([]byte("resource \"aws_security_group\" \"x\" {\n  ingress = [for p in [22, 80] : {protocol = \"tcp\", from_port = p, to_port = p, cidr_blocks = [\"0.0.0.0/0\"]}]\n}"), []byte(""))
 	f.Add([]byte("\xff\x00{"), []byte("locals { a = local.a }"))
+	f.Add([]byte("module \"m\" {\n  source = \"./m\"\n  count = 2\n  x = count.index\n}\nvariable \"x\" {\n  default = 1\n}"),
+		[]byte("resource \"aws_security_group\" \"g\" {\n  name = var.x\n}\noutput \"id\" {\n  value = aws_security_group.g.id\n}"))
+	f.Add([]byte("module \"up\" {\n  source = \"../\"\n}"), []byte("module \"m\" {\n  source = \"./m\"\n}"))
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		files := []source.File{{Name: "a.tf", Data: a}, {Name: "b.tf", Data: b}}
 		cfg, _, err := LoadHCL(files)
-		if err != nil {
-			if len(source.Errors(err)) == 0 {
-				t.Fatalf("an error that is not a *source.Error: %v", err)
+		check := func(what string, cfg vpc.Config, err error) {
+			if err != nil {
+				if len(source.Errors(err)) == 0 {
+					t.Fatalf("%s: an error that is not a *source.Error: %v", what, err)
+				}
+				return
 			}
-			return
+			if _, err := vpc.New(cfg); err != nil {
+				t.Fatalf("%s returned a model vpc.New refuses: %v", what, err)
+			}
 		}
-		if _, err := vpc.New(cfg); err != nil {
-			t.Fatalf("LoadHCL returned a model vpc.New refuses: %v", err)
-		}
+		check("LoadHCL", cfg, err)
 		_ = IsHCL(a)
+		// The same two files are every module directory, down to a depth
+		// of three: local module calls nest, go round and go missing.
+		readDir := func(dir string) ([]source.File, error) {
+			if strings.Count(filepath.ToSlash(dir), "/") > 2 || strings.HasPrefix(dir, "..") {
+				return nil, fs.ErrNotExist
+			}
+			return []source.File{{Name: filepath.Join(dir, "a.tf"), Data: a}, {Name: filepath.Join(dir, "b.tf"), Data: b}}, nil
+		}
+		m, err := ReadHCL(files, Options{ReadDir: readDir})
+		check("ReadHCL with modules", m.Config, err)
 	})
 }
 

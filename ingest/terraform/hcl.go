@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,7 +20,9 @@ import (
 
 // LoadHCL reads Terraform configuration files (.tf; all given files form
 // one module) into a VPC model. A file whose name ends in .tfvars sets
-// variables instead, as terraform.tfvars does.
+// variables instead, as terraform.tfvars does. Module calls are not
+// followed: each is a warning; [ReadHCL] with [Options.ReadDir] follows
+// local ones.
 //
 // It returns the model, the warnings (what was read but not modelled, and
 // what was assumed), and every problem found as [*source.Error] values
@@ -27,36 +30,60 @@ import (
 // error; it is valid for [vpc.New]. [ReadHCL] also says where each object
 // is declared.
 func LoadHCL(files []source.File) (vpc.Config, []source.Warning, error) {
-	m, err := ReadHCL(files)
+	m, err := ReadHCL(files, Options{})
 	return m.Config, m.Warnings, err
 }
 
+// Options tune [ReadHCL]. The zero Options read the files given and
+// nothing else.
+type Options struct {
+	// ReadDir returns the configuration files (.tf) of the module in
+	// directory dir, a path as the files' names are written (a module
+	// call's source, "./modules/sg", joined to the directory of the file
+	// that holds the call). It should return the files sorted by name,
+	// each named by its path; files whose names do not end in .tf are
+	// ignored (.tfvars files set the variables of the root module only).
+	// An error that wraps [io/fs.ErrNotExist] says that the directory does
+	// not exist.
+	//
+	// When ReadDir is set, module calls whose source is a local path
+	// ("./..." or "../...") are followed: the module's resources are read
+	// under their addresses ("module.web_sg.aws_security_group.this") and
+	// its outputs are evaluated. When it is nil, module calls are not
+	// followed, each is a warning, and their outputs are unknown.
+	ReadDir func(dir string) ([]source.File, error)
+}
+
 // ReadHCL reads Terraform configuration files as [LoadHCL] does, into a
-// [Model] that also says where each object is declared. The Model is never
-// nil; on error it holds the warnings found so far and no VPC.
-func ReadHCL(files []source.File) (*Model, error) {
-	m := &module{
-		vars: map[string]*varDecl{}, locals: map[string]*localDecl{},
-		res: map[string]*resDecl{}, data: map[string]*resDecl{}, modules: map[string]source.Pos{},
-		tfvars: map[string]cty.Value{},
+// [Model] that also says where each object is declared, and follows the
+// local module calls when o.ReadDir is set. The Model is never nil; on
+// error it holds the warnings found so far and no VPC.
+func ReadHCL(files []source.File, o Options) (*Model, error) {
+	rd := &reader{opts: o, dirs: map[string]dirFiles{}}
+	m := newModule(rd, nil)
+	m.dirs = map[string]bool{}
+	for _, f := range files {
+		if !strings.HasSuffix(f.Name, ".tfvars") {
+			m.dirs[filepath.Clean(filepath.Dir(f.Name))] = true
+		}
 	}
 	for _, f := range files {
 		m.parse(f)
 	}
-	if len(m.errs) > 0 {
-		return &Model{Warnings: source.SortWarnings(m.warns)}, source.Join(m.errs)
+	if len(rd.errs) > 0 {
+		return rd.failed()
 	}
 	recs := m.records()
-	notRead(recs, &m.warns)
+	notRead(recs, &rd.warns)
 	b := newBuilder(recs)
 	b.checkSpelling = true
 	cfg := b.build()
-	m.errs = append(m.errs, b.errs...)
-	m.warns = append(m.warns, b.warns...)
-	if len(m.errs) > 0 {
-		return &Model{Warnings: source.SortWarnings(m.warns)}, source.Join(m.errs)
+	rd.errs = append(rd.errs, b.errs...)
+	rd.warns = append(rd.warns, b.warns...)
+	if len(rd.errs) > 0 {
+		return rd.failed()
 	}
-	return &Model{Config: cfg, Warnings: source.SortWarnings(m.warns), origins: b.origins()}, nil
+	return &Model{Config: cfg, Warnings: source.SortWarnings(dedupWarnings(rd.warns)), origins: b.origins()}, nil
 }
 
 // IsHCL reports whether data looks like Terraform configuration: it has a
@@ -89,17 +116,43 @@ func IsHCL(data []byte) bool {
 // `resource "aws_vpc" "main" {`.
 var blockStart = regexp.MustCompile(`(?m)^(resource|data)\s+"[^"\n]+"\s+"[^"\n]+"\s*\{|^(variable|module|provider|output)\s+"[^"\n]+"\s*\{|^(locals|terraform)\s*\{`)
 
-// module is one Terraform module: the declarations of all its files.
+// module is one instance of a Terraform module: the declarations of all
+// its files. The root module is the files given; a child is made for each
+// instance of a followed module call.
 type module struct {
+	rd      *reader
 	vars    map[string]*varDecl
 	locals  map[string]*localDecl
 	res     map[string]*resDecl // "TYPE.NAME"
 	data    map[string]*resDecl // "TYPE.NAME"
 	order   []*resDecl
-	modules map[string]source.Pos
+	calls   map[string]*modCall // by the call's name
+	callSeq []*modCall          // in the order declared
+	outputs map[string]*outputDecl
 	tfvars  map[string]cty.Value
-	errs    []*source.Error
-	warns   []source.Warning
+
+	// prefix starts the addresses of the module's resources:
+	// "" in the root, "module.web_sg." or `module.a["x"].module.b.`.
+	prefix string
+	// parent is the module that calls this one (nil for the root), dir
+	// the directory of its files, dirs those of the root's files.
+	parent *module
+	dir    string
+	dirs   map[string]bool
+	depth  int
+}
+
+func newModule(rd *reader, parent *module) *module {
+	m := &module{rd: rd, parent: parent,
+		vars: map[string]*varDecl{}, locals: map[string]*localDecl{},
+		res: map[string]*resDecl{}, data: map[string]*resDecl{},
+		calls: map[string]*modCall{}, outputs: map[string]*outputDecl{},
+		tfvars: map[string]cty.Value{},
+	}
+	if parent != nil {
+		m.depth = parent.depth + 1
+	}
+	return m
 }
 
 type varDecl struct {
@@ -109,6 +162,12 @@ type varDecl struct {
 	typ    hcl.Expression
 	state  int
 	result result
+	// arg is the module call's argument that sets the variable, evaluated
+	// in the calling module (caller) with the call instance's count or
+	// each (iter).
+	arg    *hclsyntax.Attribute
+	caller *module
+	iter   map[string]cty.Value
 }
 
 type localDecl struct {
@@ -173,12 +232,12 @@ func posOf(r hcl.Range) source.Pos {
 }
 
 func (m *module) errorf(r hcl.Range, resource, field, hint, format string, args ...any) {
-	m.errs = append(m.errs, &source.Error{Pos: posOf(r), Resource: resource, Field: field,
+	m.rd.errs = append(m.rd.errs, &source.Error{Pos: posOf(r), Resource: resource, Field: field,
 		Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 func (m *module) warnf(r hcl.Range, resource, field, hint, format string, args ...any) {
-	m.warns = append(m.warns, source.Warning{Pos: posOf(r), Resource: resource, Field: field,
+	m.rd.warns = append(m.rd.warns, source.Warning{Pos: posOf(r), Resource: resource, Field: field,
 		Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
@@ -193,7 +252,7 @@ func (m *module) diags(diags hcl.Diagnostics, resource, field string) bool {
 		if d.Subject != nil {
 			r = *d.Subject
 		}
-		m.errs = append(m.errs, &source.Error{Pos: posOf(r), Resource: resource, Field: field, Msg: diagMsg(d)})
+		m.rd.errs = append(m.rd.errs, &source.Error{Pos: posOf(r), Resource: resource, Field: field, Msg: diagMsg(d)})
 	}
 	return bad
 }
@@ -209,7 +268,7 @@ func diagMsg(d *hcl.Diagnostic) string {
 // parse reads one file's declarations.
 func (m *module) parse(f source.File) {
 	if strings.HasSuffix(f.Name, ".tf.json") {
-		m.errs = append(m.errs, &source.Error{Pos: source.Pos{File: f.Name},
+		m.rd.errs = append(m.rd.errs, &source.Error{Pos: source.Pos{File: f.Name},
 			Msg:  "Terraform's JSON configuration syntax is not read",
 			Hint: "give the .tf files, or use the plan JSON (terraform show -json PLANFILE)"})
 		return
@@ -262,7 +321,7 @@ func (m *module) declare(bl *hclsyntax.Block) {
 	case "variable":
 		name := bl.Labels[0]
 		if old, ok := m.vars[name]; ok {
-			m.errorf(bl.DefRange(), "var."+name, "", "remove one of them", "duplicate variable: also declared at %s", old.pos)
+			m.errorf(bl.DefRange(), m.prefix+"var."+name, "", "remove one of them", "duplicate variable: also declared at %s", old.pos)
 			return
 		}
 		d := &varDecl{name: name, pos: pos}
@@ -276,7 +335,7 @@ func (m *module) declare(bl *hclsyntax.Block) {
 	case "locals":
 		for name, a := range bl.Body.Attributes {
 			if old, ok := m.locals[name]; ok {
-				m.errorf(a.NameRange, "local."+name, "", "remove one of them", "duplicate local value: also declared at %s", posOf(old.attr.NameRange))
+				m.errorf(a.NameRange, m.prefix+"local."+name, "", "remove one of them", "duplicate local value: also declared at %s", posOf(old.attr.NameRange))
 				continue
 			}
 			m.locals[name] = &localDecl{name: name, attr: a}
@@ -284,9 +343,9 @@ func (m *module) declare(bl *hclsyntax.Block) {
 	case "resource", "data":
 		typ, name := bl.Labels[0], bl.Labels[1]
 		key := typ + "." + name
-		tbl, addr := m.res, key
+		tbl, addr := m.res, m.prefix+key
 		if bl.Type == "data" {
-			tbl, addr = m.data, "data."+key
+			tbl, addr = m.data, m.prefix+"data."+key
 		}
 		if old, ok := tbl[key]; ok {
 			m.errorf(bl.DefRange(), addr, "", "rename or remove one of them", "duplicate %s: also declared at %s", bl.Type, old.pos)
@@ -298,20 +357,14 @@ func (m *module) declare(bl *hclsyntax.Block) {
 			m.order = append(m.order, d)
 		}
 	case "module":
+		m.declareCall(bl, pos)
+	case "output":
 		name := bl.Labels[0]
-		if old, ok := m.modules[name]; ok {
-			m.errorf(bl.DefRange(), "module."+name, "", "rename or remove one of them", "duplicate module call: also declared at %s", old)
+		if old, ok := m.outputs[name]; ok {
+			m.errorf(bl.DefRange(), m.prefix+"output."+name, "", "rename or remove one of them", "duplicate output: also declared at %s", old.pos)
 			return
 		}
-		m.modules[name] = pos
-		src := ""
-		if a, ok := bl.Body.Attributes["source"]; ok {
-			if v, d := a.Expr.Value(nil); !d.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
-				src = " (" + v.AsString() + ")"
-			}
-		}
-		m.warnf(bl.DefRange(), "module."+name, "", "use the plan JSON (terraform show -json PLANFILE), which holds the resources of every module",
-			"module calls are not followed: the resources of module %s%s are not read", name, src)
+		m.outputs[name] = &outputDecl{name: name, pos: pos, value: bl.Body.Attributes["value"]}
 	}
 }
 
@@ -322,27 +375,42 @@ func unknownResult(why, hint string) result {
 }
 
 func (m *module) variable(d *varDecl) result {
+	addr := m.prefix + "var." + d.name
 	switch d.state {
 	case done:
 		return d.result
 	case busy:
-		return unknownResult("var."+d.name+" refers to itself", "")
+		return unknownResult(addr+" refers to itself", "")
 	}
 	d.state = busy
 	defer func() { d.state = done }()
 	var v cty.Value
-	if tv, ok := m.tfvars[d.name]; ok {
+	var waits []blocker
+	if d.arg != nil {
+		var diags hcl.Diagnostics
+		v, waits, diags = d.caller.eval(d.arg.Expr, nil, d.iter)
+		if diags.HasErrors() {
+			d.result = unknownResult(fmt.Sprintf("%s, set at %s, cannot be evaluated: %s", addr, posOf(d.arg.NameRange), diagMsg(diags[0])), "")
+			if diags[0].Subject != nil {
+				d.result.diagPos = posOf(*diags[0].Subject)
+			}
+			return d.result
+		}
+	} else if tv, ok := m.tfvars[d.name]; ok {
 		v = tv
 	} else if d.def != nil {
 		var diags hcl.Diagnostics
 		v, diags = d.def.Value(&hcl.EvalContext{Functions: functions()})
 		if diags.HasErrors() {
-			d.result = unknownResult(fmt.Sprintf("the default of var.%s (%s) cannot be evaluated: %s", d.name, d.pos, diagMsg(diags[0])), "")
+			d.result = unknownResult(fmt.Sprintf("the default of %s (%s) cannot be evaluated: %s", addr, d.pos, diagMsg(diags[0])), "")
 			return d.result
 		}
 	} else {
-		d.result = unknownResult(fmt.Sprintf("depends on var.%s (%s), which has no default", d.name, d.pos),
-			"give it a default, add a .tfvars file to the files given, or use the plan JSON")
+		hint := "give it a default, add a .tfvars file to the files given, or use the plan JSON"
+		if m.parent != nil {
+			hint = "set it in the module call"
+		}
+		d.result = unknownResult(fmt.Sprintf("depends on %s (%s), which has no default", addr, d.pos), hint)
 		return d.result
 	}
 	if d.typ != nil {
@@ -352,7 +420,7 @@ func (m *module) variable(d *varDecl) result {
 			}
 		}
 	}
-	d.result = result{v: v}
+	d.result = result{v: v, waits: waits}
 	return d.result
 }
 
@@ -361,13 +429,13 @@ func (m *module) local(d *localDecl) result {
 	case done:
 		return d.result
 	case busy:
-		return unknownResult("local."+d.name+" refers to itself", "")
+		return unknownResult(m.prefix+"local."+d.name+" refers to itself", "")
 	}
 	d.state = busy
 	v, waits, diags := m.eval(d.attr.Expr, nil, nil)
 	d.state = done
 	if diags.HasErrors() {
-		d.result = unknownResult(fmt.Sprintf("local.%s (%s) cannot be evaluated: %s", d.name, posOf(d.attr.NameRange), diagMsg(diags[0])), "")
+		d.result = unknownResult(fmt.Sprintf("%slocal.%s (%s) cannot be evaluated: %s", m.prefix, d.name, posOf(d.attr.NameRange), diagMsg(diags[0])), "")
 		return d.result
 	}
 	d.result = result{v: v, waits: waits}
@@ -385,68 +453,78 @@ func (m *module) expand(d *resDecl) bool {
 	}
 	d.state = busy
 	defer func() { d.state = done }()
-	attrs := d.block.Body.Attributes
+	keyed, keys, why, ok := m.instanceKeys(d.block.Body.Attributes, d.addr)
+	d.keyed = keyed
+	if !ok {
+		d.why = why
+		return false
+	}
+	d.instances = []*inst{}
+	for _, k := range keys {
+		d.instances = append(d.instances, &inst{r: d, addr: k.addr, key: k.key, each: k.each})
+	}
+	return true
+}
+
+// An instKey is one instance of a resource or a module call: its address
+// and its count.index, or its each.key and each.value.
+type instKey struct {
+	addr      string
+	key, each cty.Value
+}
+
+// instanceKeys works out the instances of the resource or module call at
+// addr from its count or for_each argument among attrs. When they cannot
+// be known, it returns why.
+func (m *module) instanceKeys(attrs hclsyntax.Attributes, addr string) (int, []instKey, result, bool) {
 	if a, ok := attrs["count"]; ok {
-		d.keyed = counted
 		v, waits, diags := m.eval(a.Expr, nil, nil)
 		if diags.HasErrors() {
-			d.why = unknownResult(fmt.Sprintf("count cannot be evaluated: %s", diagMsg(diags[0])), "")
-			return false
+			return counted, nil, unknownResult(fmt.Sprintf("count cannot be evaluated: %s", diagMsg(diags[0])), ""), false
 		}
 		if !v.IsWhollyKnown() {
-			d.why = result{v: cty.DynamicVal, waits: waits}
-			return false
+			return counted, nil, result{v: cty.DynamicVal, waits: waits}, false
 		}
 		n, err := convert.Convert(v, cty.Number)
 		if err != nil || n.IsNull() || !n.AsBigFloat().IsInt() || n.AsBigFloat().Sign() < 0 {
-			d.why = unknownResult("count is not a whole number, 0 or more", "")
-			return false
+			return counted, nil, unknownResult("count is not a whole number, 0 or more", ""), false
 		}
 		c, _ := n.AsBigFloat().Int64()
 		if c > 10000 {
-			d.why = unknownResult(fmt.Sprintf("count is %d: more instances than pfsim reads (10000)", c), "")
-			return false
+			return counted, nil, unknownResult(fmt.Sprintf("count is %d: more instances than pfsim reads (10000)", c), ""), false
 		}
-		d.instances = []*inst{}
+		keys := []instKey{}
 		for i := range c {
-			d.instances = append(d.instances, &inst{r: d, addr: fmt.Sprintf("%s[%d]", d.addr, i), key: cty.NumberIntVal(i)})
+			keys = append(keys, instKey{addr: fmt.Sprintf("%s[%d]", addr, i), key: cty.NumberIntVal(i)})
 		}
-		return true
+		return counted, keys, result{}, true
 	}
 	if a, ok := attrs["for_each"]; ok {
-		d.keyed = forEach
 		v, waits, diags := m.eval(a.Expr, nil, nil)
 		if diags.HasErrors() {
-			d.why = unknownResult(fmt.Sprintf("for_each cannot be evaluated: %s", diagMsg(diags[0])), "")
-			return false
+			return forEach, nil, unknownResult(fmt.Sprintf("for_each cannot be evaluated: %s", diagMsg(diags[0])), ""), false
 		}
 		if !v.IsWhollyKnown() {
-			d.why = result{v: cty.DynamicVal, waits: waits}
-			return false
+			return forEach, nil, result{v: cty.DynamicVal, waits: waits}, false
 		}
 		ty := v.Type()
 		if v.IsNull() || !(ty.IsMapType() || ty.IsObjectType() || ty.IsSetType()) {
-			d.why = unknownResult("for_each is not a map or a set of strings", "")
-			return false
+			return forEach, nil, unknownResult("for_each is not a map or a set of strings", ""), false
 		}
-		d.instances = []*inst{}
+		keys := []instKey{}
 		for it := v.ElementIterator(); it.Next(); {
 			k, e := it.Element()
 			if ty.IsSetType() {
 				if e.Type() != cty.String || e.IsNull() {
-					d.why = unknownResult("for_each over a set needs strings", "")
-					d.instances = nil
-					return false
+					return forEach, nil, unknownResult("for_each over a set needs strings", ""), false
 				}
 				k = e
 			}
-			d.instances = append(d.instances, &inst{r: d, addr: fmt.Sprintf("%s[%q]", d.addr, k.AsString()), key: k, each: e})
+			keys = append(keys, instKey{addr: fmt.Sprintf("%s[%q]", addr, k.AsString()), key: k, each: e})
 		}
-		return true
+		return forEach, keys, result{}, true
 	}
-	d.keyed = single
-	d.instances = []*inst{{r: d, addr: d.addr}}
-	return true
+	return single, []instKey{{addr: addr}}, result{}, true
 }
 
 // metaArgs are the arguments of every resource that are not the
@@ -617,6 +695,7 @@ func (m *module) eval(expr hcl.Expression, in *inst, iter map[string]cty.Value) 
 		all   bool
 	}
 	resNeed := map[*resDecl]*need{}
+	callNeed := map[*modCall]*need{}
 	undeclared := map[string]map[string]cty.Value{}
 	keep := func(r result) cty.Value {
 		if !r.v.IsWhollyKnown() {
@@ -649,7 +728,11 @@ func (m *module) eval(expr hcl.Expression, in *inst, iter map[string]cty.Value) 
 			}
 		case "path":
 			dot := cty.StringVal(".")
-			vars["path"] = cty.ObjectVal(map[string]cty.Value{"module": dot, "root": dot, "cwd": dot})
+			mod := dot
+			if m.parent != nil {
+				mod = cty.StringVal(filepath.ToSlash(m.dir))
+			}
+			vars["path"] = cty.ObjectVal(map[string]cty.Value{"module": mod, "root": dot, "cwd": dot})
 		case "terraform":
 			vars["terraform"] = cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal("default")})
 		case "self":
@@ -664,7 +747,7 @@ func (m *module) eval(expr hcl.Expression, in *inst, iter map[string]cty.Value) 
 			}
 			d := m.data[typ+"."+name]
 			if d == nil {
-				dataObj[typ][name] = keep(unknownResult(fmt.Sprintf("depends on data.%s.%s, which is not declared in the files given", typ, name), hintGiveFile))
+				dataObj[typ][name] = keep(unknownResult(fmt.Sprintf("depends on %sdata.%s.%s, which is not declared in %s", m.prefix, typ, name, m.files()), hintGiveFile))
 				continue
 			}
 			n := map[string]bool{}
@@ -677,12 +760,26 @@ func (m *module) eval(expr hcl.Expression, in *inst, iter map[string]cty.Value) 
 			if name == "" {
 				continue
 			}
-			where := "which is not declared in the files given"
-			if p, ok := m.modules[name]; ok {
-				where = fmt.Sprintf("(%s), whose outputs pfsim does not evaluate", p)
+			c := m.calls[name]
+			if c == nil || !c.follow {
+				where := "which is not declared in " + m.files()
+				if c != nil {
+					where = fmt.Sprintf("(%s), whose outputs pfsim does not evaluate", c.pos)
+				}
+				modObj[name] = keep(unknownResult(fmt.Sprintf("depends on %smodule.%s %s", m.prefix, name, where),
+					"use the plan JSON (terraform show -json PLANFILE), where module outputs are resolved"))
+				continue
 			}
-			modObj[name] = keep(unknownResult(fmt.Sprintf("depends on module.%s %s", name, where),
-				"use the plan JSON (terraform show -json PLANFILE), where module outputs are resolved"))
+			n := callNeed[c]
+			if n == nil {
+				n = &need{attrs: map[string]bool{}}
+				callNeed[c] = n
+			}
+			if a := attrAfter(t, 2); a != "" {
+				n.attrs[a] = true
+			} else {
+				n.all = true
+			}
 		default:
 			name := stepName(t, 1)
 			if name == "" {
@@ -693,7 +790,7 @@ func (m *module) eval(expr hcl.Expression, in *inst, iter map[string]cty.Value) 
 				if undeclared[root] == nil {
 					undeclared[root] = map[string]cty.Value{}
 				}
-				undeclared[root][name] = keep(unknownResult(fmt.Sprintf("depends on %s.%s, which is not declared in the files given", root, name), hintGiveFile))
+				undeclared[root][name] = keep(unknownResult(fmt.Sprintf("depends on %s%s.%s, which is not declared in %s", m.prefix, root, name, m.files()), hintGiveFile))
 				continue
 			}
 			n := resNeed[d]
@@ -716,6 +813,11 @@ func (m *module) eval(expr hcl.Expression, in *inst, iter map[string]cty.Value) 
 			resObj[d.typ] = map[string]cty.Value{}
 		}
 		resObj[d.typ][d.name] = keep(m.value(d, n.attrs, n.all))
+	}
+	cs := slices.SortedFunc(maps.Keys(callNeed), func(a, b *modCall) int { return strings.Compare(a.name, b.name) })
+	for _, c := range cs {
+		n := callNeed[c]
+		modObj[c.name] = keep(m.callValue(c, n.attrs, n.all))
 	}
 	for typ, byName := range undeclared {
 		if resObj[typ] == nil {
@@ -802,7 +904,7 @@ func (m *module) records() []*record {
 			if a := d.block.Body.Attributes[field]; a != nil {
 				pos = posOf(a.Expr.Range())
 			}
-			m.errs = append(m.errs, &source.Error{Pos: pos, Resource: d.addr, Field: field,
+			m.rd.errs = append(m.rd.errs, &source.Error{Pos: pos, Resource: d.addr, Field: field,
 				Msg: "the instances cannot be known: " + why, Hint: hint})
 			continue
 		}
@@ -810,7 +912,7 @@ func (m *module) records() []*record {
 			recs = append(recs, m.record(d, in))
 		}
 	}
-	return recs
+	return append(recs, m.callRecords()...)
 }
 
 func (m *module) record(d *resDecl, in *inst) *record {
@@ -925,7 +1027,7 @@ func (m *module) dynamic(d *resDecl, in *inst, bl *hclsyntax.Block, kind string,
 		if hint == "" {
 			hint = hintPlan
 		}
-		m.errs = append(m.errs, &source.Error{Pos: posOf(fe.Expr.Range()), Resource: in.addr, Field: "dynamic." + kind + ".for_each",
+		m.rd.errs = append(m.rd.errs, &source.Error{Pos: posOf(fe.Expr.Range()), Resource: in.addr, Field: "dynamic." + kind + ".for_each",
 			Msg: "the blocks cannot be known: " + why, Hint: hint})
 		return nil
 	}
@@ -951,7 +1053,7 @@ func (m *module) blocksFromAttr(d *resDecl, in *inst, kind string, a *hclsyntax.
 	v := r.v
 	if !v.IsWhollyKnown() {
 		why, hint := explain(r.waits)
-		m.errs = append(m.errs, &source.Error{Pos: posOf(a.Expr.Range()), Resource: in.addr, Field: kind, Msg: why, Hint: hint})
+		m.rd.errs = append(m.rd.errs, &source.Error{Pos: posOf(a.Expr.Range()), Resource: in.addr, Field: kind, Msg: why, Hint: hint})
 		return nil
 	}
 	if v.IsNull() {

@@ -54,7 +54,7 @@ resource "aws_network_interface" "db" {
   private_ips = ["10.0.1.20"]
 }
 `
-	m, err := ReadHCL([]source.File{{Name: "main.tf", Data: []byte(tf)}})
+	m, err := ReadHCL([]source.File{{Name: "main.tf", Data: []byte(tf)}}, Options{})
 	require.NoError(t, err)
 	at := func(line, col int) source.Pos { return source.Pos{File: "main.tf", Line: line, Col: col} }
 	for _, c := range []struct {
