@@ -101,20 +101,25 @@ func ruleMatch(r *nacl.Rule, dir flow.Direction) Space {
 }
 
 // minimalCover drops candidates, last first, while the rest still cover
-// m; what remains covers m and each member is needed.
+// m; what remains covers m and each member is needed. Going from the last,
+// the candidates ahead of the one at hand are all still there, so their
+// union is a prefix union computed once; those behind it that were kept
+// are gathered as it goes.
 func minimalCover(m Space, cands []int, spaces []Space) []int {
-	keep := append([]int(nil), cands...)
-	for k := len(keep) - 1; k >= 0; k-- {
-		var rest Space
-		for _, j := range keep {
-			if j != keep[k] {
-				rest = rest.Union(spaces[j])
-			}
-		}
-		if m.Subset(rest) {
-			keep = append(keep[:k], keep[k+1:]...)
-		}
+	ahead := make([]Space, len(cands)) // ahead[k]: the union of cands[:k]
+	for k := 1; k < len(cands); k++ {
+		ahead[k] = ahead[k-1].Union(spaces[cands[k-1]])
 	}
+	var keep []int
+	var behind Space // the union of the kept candidates after the one at hand
+	for k := len(cands) - 1; k >= 0; k-- {
+		if m.Subset(ahead[k].Union(behind)) {
+			continue
+		}
+		keep = append(keep, cands[k])
+		behind = behind.Union(spaces[cands[k]])
+	}
+	slices.Reverse(keep)
 	return keep
 }
 
