@@ -234,6 +234,15 @@ func (m *module) expandCall(c *modCall) bool {
 	}
 	m.rd.made += len(keys)
 	c.instances = []*modInst{}
+	if len(keys) == 0 {
+		// No instance (count = 0, an empty for_each): the call's arguments
+		// are checked against the module all the same, as Terraform does;
+		// the instance made for that is not read.
+		keyed := c.keyed
+		c.keyed = single
+		m.child(c, instKey{addr: c.addr})
+		c.keyed = keyed
+	}
 	for _, k := range keys {
 		c.instances = append(c.instances, &modInst{addr: k.addr, key: k.key, child: m.child(c, k)})
 	}

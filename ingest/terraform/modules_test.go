@@ -228,6 +228,12 @@ func TestModuleProblems(t *testing.T) {
 				`main.tf:1:1: module.x: the module's variable "port" (sg/main.tf:1:1) is required: it has no default and the call does not set it (set port = ...`,
 				`main.tf:3:3: module.x cidr: the module (sg) has no variable "cidr"`,
 			}},
+		{name: "count = 0 still checks the arguments",
+			files: map[string]string{"main.tf": call("  count = 0\n  cidr = []\n"), "sg/main.tf": sgModule},
+			want: []string{
+				`main.tf:1:1: module.x: the module's variable "port" (sg/main.tf:1:1) is required: it has no default and the call does not set it (set port = ...`,
+				`main.tf:4:3: module.x cidr: the module (sg) has no variable "cidr"`,
+			}},
 		{name: "a module calling itself",
 			files: map[string]string{"main.tf": "module \"self\" {\n  source = \"./\"\n}\n"},
 			want:  []string{"main.tf:2:3: module.self source: module calls go round in a cycle: the root module (.) -> module.self (.)"}},
