@@ -22,7 +22,8 @@ file's kind is told by its content:
     describe-network-acls, describe-subnets, describe-network-interfaces,
     describe-instances, describe-managed-prefix-lists, get-managed-prefix-list-entries
     and describe-vpcs (all the files together make one VPC)
-  - Terraform configurations (.tf) and plans (terraform show -json)
+  - Terraform configurations (.tf; local modules, ./ or ../, are read
+    from their directories) and plans (terraform show -json)
   - scenario files (their VPC; their steps are left out)
 
 Above each object, a comment says where it was read. Warnings (what was
