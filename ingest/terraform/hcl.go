@@ -636,7 +636,18 @@ func (m *module) value(d *resDecl, need map[string]bool, all bool) result {
 		}
 		objs[i] = cty.ObjectVal(attrs)
 	}
-	switch d.keyed {
+	keys := make([]cty.Value, len(d.instances))
+	for i, in := range d.instances {
+		keys[i] = in.key
+	}
+	return instancesValue(d.keyed, keys, objs, waits)
+}
+
+// instancesValue is the value of the instances of a resource or module
+// call as Terraform shapes it: the one object of a single instance, a
+// tuple of a counted one's, an object by key of a for_each one's.
+func instancesValue(keyed int, keys, objs []cty.Value, waits []blocker) result {
+	switch keyed {
 	case counted:
 		if len(objs) == 0 {
 			return result{v: cty.EmptyTupleVal}
@@ -647,8 +658,8 @@ func (m *module) value(d *resDecl, need map[string]bool, all bool) result {
 			return result{v: cty.EmptyObjectVal}
 		}
 		byKey := map[string]cty.Value{}
-		for i, in := range d.instances {
-			byKey[in.key.AsString()] = objs[i]
+		for i, k := range keys {
+			byKey[k.AsString()] = objs[i]
 		}
 		return result{v: cty.ObjectVal(byKey), waits: waits}
 	}

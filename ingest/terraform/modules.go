@@ -357,23 +357,11 @@ func (m *module) callValue(c *modCall, need map[string]bool, all bool) result {
 		}
 		objs[i] = cty.ObjectVal(attrs)
 	}
-	switch c.keyed {
-	case counted:
-		if len(objs) == 0 {
-			return result{v: cty.EmptyTupleVal}
-		}
-		return result{v: cty.TupleVal(objs), waits: waits}
-	case forEach:
-		if len(objs) == 0 {
-			return result{v: cty.EmptyObjectVal}
-		}
-		byKey := map[string]cty.Value{}
-		for i, in := range c.instances {
-			byKey[in.key.AsString()] = objs[i]
-		}
-		return result{v: cty.ObjectVal(byKey), waits: waits}
+	keys := make([]cty.Value, len(c.instances))
+	for i, in := range c.instances {
+		keys[i] = in.key
 	}
-	return result{v: objs[0], waits: waits}
+	return instancesValue(c.keyed, keys, objs, waits)
 }
 
 // outputValue evaluates the output name of module instance addr.
