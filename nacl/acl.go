@@ -256,6 +256,21 @@ const (
 	QuotaRulesMax     = 40
 )
 
+// Warning is one thing [ACL.Warnings] finds that AWS would object to or
+// change.
+type Warning struct {
+	// Direction and Index name the rule it is about: its index in
+	// a.Ingress or a.Egress. Index is -1 for a warning about a whole
+	// direction (a quota).
+	Direction flow.Direction
+	Index     int
+	// Msg is the warning, a sentence naming the ACL and the rule.
+	Msg string
+}
+
+// String returns w.Msg.
+func (w Warning) String() string { return w.Msg }
+
 // Warnings returns what AWS would object to or change in a, though pfsim
 // accepts it, one sentence each, in a fixed order:
 //
@@ -268,8 +283,8 @@ const (
 //   - a CIDR with host bits set, which AWS accepts as its network:
 //     10.0.0.1/24 is stored as 10.0.0.0/24 (NACL-5, IN-15); [Compile]
 //     does the same.
-func (a *ACL) Warnings() []string {
-	var ws []string
+func (a *ACL) Warnings() []Warning {
+	var ws []Warning
 	for _, dir := range directions {
 		rules := a.rules(dir)
 		var n4, n6 int
@@ -289,18 +304,18 @@ func (a *ACL) Warnings() []string {
 		}{{"IPv4", n4 + 1}, {"IPv6", n6 + 1}} {
 			switch {
 			case c.n > QuotaRulesMax:
-				ws = append(ws, fmt.Sprintf("nacl %s %s: %d %s rules counting the * rule, over AWS's maximum quota of %d per direction and family (NACL-32)",
-					a.ID, dir, c.n, c.family, QuotaRulesMax))
+				ws = append(ws, Warning{dir, -1, fmt.Sprintf("nacl %s %s: %d %s rules counting the * rule, over AWS's maximum quota of %d per direction and family (NACL-32)",
+					a.ID, dir, c.n, c.family, QuotaRulesMax)})
 			case c.n > QuotaRulesDefault:
-				ws = append(ws, fmt.Sprintf("nacl %s %s: %d %s rules counting the * rule, over AWS's default quota of %d per direction and family; it can be raised to %d (NACL-32)",
-					a.ID, dir, c.n, c.family, QuotaRulesDefault, QuotaRulesMax))
+				ws = append(ws, Warning{dir, -1, fmt.Sprintf("nacl %s %s: %d %s rules counting the * rule, over AWS's default quota of %d per direction and family; it can be raised to %d (NACL-32)",
+					a.ID, dir, c.n, c.family, QuotaRulesDefault, QuotaRulesMax)})
 			}
 		}
 		for i := range rules {
 			r := &rules[i]
 			if r.CIDR.IsValid() && r.CIDR != r.CIDR.Masked() {
-				ws = append(ws, fmt.Sprintf("nacl %s %s rule %d: %s %s has host bits set; accepted as %s, as AWS does (NACL-5)",
-					a.ID, dir, r.Number, cidrField(r), r.CIDR, r.CIDR.Masked()))
+				ws = append(ws, Warning{dir, i, fmt.Sprintf("nacl %s %s rule %d: %s %s has host bits set; accepted as %s, as AWS does (NACL-5)",
+					a.ID, dir, r.Number, cidrField(r), r.CIDR, r.CIDR.Masked())})
 			}
 		}
 	}

@@ -232,8 +232,8 @@ func TestWarnings(t *testing.T) {
 
 	// 20 numbered + * = 21: over the default quota.
 	a.Ingress = numbered(20, "0.0.0.0/0")
-	assert.Equal(t, []string{
-		"nacl acl-q ingress: 21 IPv4 rules counting the * rule, over AWS's default quota of 20 per direction and family; it can be raised to 40 (NACL-32)",
+	assert.Equal(t, []Warning{{Direction: flow.Ingress, Index: -1,
+		Msg: "nacl acl-q ingress: 21 IPv4 rules counting the * rule, over AWS's default quota of 20 per direction and family; it can be raised to 40 (NACL-32)"},
 	}, a.Warnings())
 
 	// Families count apart: 19 IPv4 + 19 IPv6 is fine.
@@ -246,19 +246,20 @@ func TestWarnings(t *testing.T) {
 
 	// 40 numbered IPv6 egress + * = 41: over the maximum.
 	a = ACL{ID: "acl-q", Egress: numbered(40, "::/0")}
-	assert.Equal(t, []string{
-		"nacl acl-q egress: 41 IPv6 rules counting the * rule, over AWS's maximum quota of 40 per direction and family (NACL-32)",
+	assert.Equal(t, []Warning{{Direction: flow.Egress, Index: -1,
+		Msg: "nacl acl-q egress: 41 IPv6 rules counting the * rule, over AWS's maximum quota of 40 per direction and family (NACL-32)"},
 	}, a.Warnings())
 
 	// Host bits: accepted as the network, with a warning.
+	// Index is the rule's place in the list as given, not its number.
 	a = ACL{ID: "acl-web",
-		Ingress: mustRules(t, "100 allow -1 10.0.0.1/24", "110 allow -1 10.0.0.0/24"),
+		Ingress: mustRules(t, "110 allow -1 10.0.0.0/24", "100 allow -1 10.0.0.1/24"),
 		Egress:  mustRules(t, "100 allow -1 2001:db8::1/64"),
 	}
 	require.NoError(t, a.Validate())
-	assert.Equal(t, []string{
-		"nacl acl-web ingress rule 100: cidr_block 10.0.0.1/24 has host bits set; accepted as 10.0.0.0/24, as AWS does (NACL-5)",
-		"nacl acl-web egress rule 100: ipv6_cidr_block 2001:db8::1/64 has host bits set; accepted as 2001:db8::/64, as AWS does (NACL-5)",
+	assert.Equal(t, []Warning{
+		{Direction: flow.Ingress, Index: 1, Msg: "nacl acl-web ingress rule 100: cidr_block 10.0.0.1/24 has host bits set; accepted as 10.0.0.0/24, as AWS does (NACL-5)"},
+		{Direction: flow.Egress, Index: 0, Msg: "nacl acl-web egress rule 100: ipv6_cidr_block 2001:db8::1/64 has host bits set; accepted as 2001:db8::/64, as AWS does (NACL-5)"},
 	}, a.Warnings())
 
 	// The default ACL draws no warning.

@@ -705,7 +705,14 @@ func TestWarnings(t *testing.T) {
 		{"address of a subnet without interface", withSteps("  - at: 1s", "    packet: tcp 10.0.1.10:1 > 10.0.1.99:80 [S]"), "tcp 10.0.1.10", []string{"10.0.1.99", "subnet subnet-a", "no interface"}},
 		{"empty change", withSteps("  - at: 1s", "    change: {}"), "{}", []string{"changes nothing"}},
 		{"NACL rule quota", aclRule(naclRules(21)...), "id: acl-public", []string{"nacl acl-public", "quota"}},
-		{"icmp rule that never matches", sgRule(`{protocol: icmp, from_port: 8, to_port: 0, ipv6_cidr_blocks: ["::/0"]}`), "id: sg-x", []string{"never matches"}},
+		// Warnings about one rule stand at its peer; a quota's at the object.
+		{"icmp rule that never matches", sgRule(`{protocol: icmp, from_port: 8, to_port: 0, ipv6_cidr_blocks: ["::/0"]}`), `"::/0"`, []string{"never matches"}},
+		{"a group rule given twice", sgRule(`{protocol: tcp, from_port: 22, to_port: 22, cidr_blocks: [10.0.0.0/8, 10.0.0.0/8]}`), "10.0.0.0/8, ^10.0.0.0/8",
+			[]string{"ingress rule 1: the same rule as rule 0", "SG-13a"}},
+		{"host bits in an ACL rule", aclRule(`{rule_no: 100, action: allow, protocol: "-1", cidr_block: 10.0.0.1/24}`), "10.0.0.1/24",
+			[]string{"nacl acl-public ingress rule 100", "host bits"}},
+		{"host bits in an IPv6 ACL rule", aclRule(`{rule_no: 100, action: allow, protocol: "-1", ipv6_cidr_block: "2001:db8::1/64"}`), `"2001:db8::1/64"`,
+			[]string{"ipv6_cidr_block 2001:db8::1/64", "host bits"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, ws, err := Parse("w.yaml", []byte(tc.doc))

@@ -280,7 +280,16 @@ func (d *decoder) securityGroup(n *yaml.Node, path string, ds *decls) *sgDecl {
 		d.failAt(at, ro.field(re.Field), prefix(ro.ctx)+msg)
 	}
 	for _, w := range sg.Warnings(&g.g.Group) {
-		d.warnAt(d.pos(o.n), w)
+		// At the rule's peer (what a duplicate or a host-bits warning is
+		// about), or at the group for a quota.
+		at, rp := d.pos(o.n), g.g.IngressPos
+		if w.Direction == flow.Egress {
+			rp = g.g.EgressPos
+		}
+		if w.Index >= 0 && w.Index < len(rp) {
+			at = rp[w.Index].Peer
+		}
+		d.warnAt(at, w.Msg)
 	}
 	if !idOK {
 		return nil
@@ -465,7 +474,16 @@ func (d *decoder) networkACL(n *yaml.Node, path string) *aclDecl {
 		d.failAt(ro.at(re.Field), ro.field(re.Field), e.Error())
 	}
 	for _, w := range a.acl.ACL.Warnings() {
-		d.warnAt(d.pos(o.n), w)
+		// At the rule's CIDR, or at the ACL for a quota.
+		at := d.pos(o.n)
+		if list := srcs[w.Direction]; w.Index >= 0 && w.Index < len(list) {
+			ro, field := list[w.Index].ro, nacl.FieldCIDRBlock
+			if !ro.has(field) {
+				field = nacl.FieldIPv6CIDRBlock // or the rule, when it has neither
+			}
+			at = ro.at(field)
+		}
+		d.warnAt(at, w.Msg)
 	}
 	if !idOK {
 		return nil

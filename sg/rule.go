@@ -305,6 +305,20 @@ func cidrField(p netip.Prefix) string {
 	return "cidr_blocks"
 }
 
+// Warning is one thing [Warnings] finds legal but suspicious in a group.
+type Warning struct {
+	// Direction and Index name the rule it is about: its index in
+	// g.Rules(Direction). Index is -1 for a warning about a whole
+	// direction (a quota).
+	Direction flow.Direction
+	Index     int
+	// Msg is the warning, a sentence naming the group and the rule.
+	Msg string
+}
+
+// String returns w.Msg.
+func (w Warning) String() string { return w.Msg }
+
 // Warnings returns what is legal but suspicious in g, one sentence each:
 //
 //   - more than [RuleQuota] (60) rules of one direction and one address
@@ -319,16 +333,16 @@ func cidrField(p netip.Prefix) string {
 //     the copy (SG-13a), which changes no verdict.
 //
 // Warnings does not repeat the errors of [Group.Validate].
-func Warnings(g *Group) []string {
-	var out []string
+func Warnings(g *Group) []Warning {
+	var out []Warning
 	for _, dir := range [...]flow.Direction{flow.Ingress, flow.Egress} {
 		var n4, n6 int
 		first := map[string]int{} // a rule's meaning → its first index
 		for i, r := range g.Rules(dir) {
 			where := "security group " + g.ID + " " + dir.String() + " rule " + strconv.Itoa(i) + ": "
 			if j, ok := first[r.String()]; ok {
-				out = append(out, where+"the same rule as rule "+strconv.Itoa(j)+" ("+r.Text(dir)+
-					"); AWS refuses a duplicate, and the copy changes no verdict (SG-13a)")
+				out = append(out, Warning{dir, i, where + "the same rule as rule " + strconv.Itoa(j) + " (" + r.Text(dir) +
+					"); AWS refuses a duplicate, and the copy changes no verdict (SG-13a)"})
 			} else {
 				first[r.String()] = i
 			}
@@ -342,12 +356,12 @@ func Warnings(g *Group) []string {
 				n6++
 			}
 			if r.CIDR.IsValid() && r.CIDR.Masked() != r.CIDR {
-				out = append(out, where+cidrField(r.CIDR)+" "+r.CIDR.String()+" has host bits set; it matches as "+r.CIDR.Masked().String())
+				out = append(out, Warning{dir, i, where + cidrField(r.CIDR) + " " + r.CIDR.String() + " has host bits set; it matches as " + r.CIDR.Masked().String()})
 			}
 			if r.CIDR.IsValid() {
 				v6 := r.CIDR.Addr().Is6()
 				if r.Protocol == flow.Protocol(flow.ICMP) && v6 || r.Protocol == flow.Protocol(flow.ICMPv6) && !v6 {
-					out = append(out, where+r.Protocol.String()+" with "+cidrField(r.CIDR)+" "+r.CIDR.String()+" never matches")
+					out = append(out, Warning{dir, i, where + r.Protocol.String() + " with " + cidrField(r.CIDR) + " " + r.CIDR.String() + " never matches"})
 				}
 			}
 		}
@@ -356,8 +370,8 @@ func Warnings(g *Group) []string {
 			fam string
 		}{{n4, "IPv4"}, {n6, "IPv6"}} {
 			if c.n > RuleQuota {
-				out = append(out, "security group "+g.ID+": "+strconv.Itoa(c.n)+" "+dir.String()+" "+c.fam+
-					" rules: more than AWS's default quota of "+strconv.Itoa(RuleQuota)+" per direction and family (SG-25)")
+				out = append(out, Warning{dir, -1, "security group " + g.ID + ": " + strconv.Itoa(c.n) + " " + dir.String() + " " + c.fam +
+					" rules: more than AWS's default quota of " + strconv.Itoa(RuleQuota) + " per direction and family (SG-25)"})
 			}
 		}
 	}

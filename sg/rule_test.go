@@ -192,23 +192,25 @@ func TestWarnings(t *testing.T) {
 	// 61 IPv4 ingress rules: one warning.
 	w := sg.Warnings(&sg.Group{ID: "sg-a", Ingress: many(61, "10.0.0.0/8")})
 	require.Len(t, w, 1)
-	assert.Equal(t, "security group sg-a: 61 ingress IPv4 rules: more than AWS's default quota of 60 per direction and family (SG-25)", w[0])
+	assert.Equal(t, sg.Warning{Direction: flow.Ingress, Index: -1,
+		Msg: "security group sg-a: 61 ingress IPv4 rules: more than AWS's default quota of 60 per direction and family (SG-25)"}, w[0])
+	assert.Equal(t, w[0].Msg, w[0].String())
 	// The quota is per family: 40 IPv4 + 40 IPv6 rules are fine.
 	assert.Empty(t, sg.Warnings(&sg.Group{ID: "sg-a", Egress: append(many(40, "10.0.0.0/8"), many(40, "2001:db8::/32")...)}))
 	// A group reference counts for both families (pfsim's choice).
 	rs := append(many(60, "2001:db8::/32"), ruleGroup(pTCP, 1, 1, "sg-b"))
 	w = sg.Warnings(&sg.Group{ID: "sg-a", Egress: rs})
 	require.Len(t, w, 1)
-	assert.Contains(t, w[0], "61 egress IPv6 rules")
+	assert.Contains(t, w[0].Msg, "61 egress IPv6 rules")
 
 	// Host bits: matches as the network.
 	w = sg.Warnings(&sg.Group{ID: "sg-a", Ingress: []sg.Rule{ruleCIDR(pTCP, 22, 22, "10.0.1.5/24")}})
-	assert.Equal(t, []string{"security group sg-a ingress rule 0: cidr_blocks 10.0.1.5/24 has host bits set; it matches as 10.0.1.0/24"}, w)
+	assert.Equal(t, []sg.Warning{{Direction: flow.Ingress, Index: 0, Msg: "security group sg-a ingress rule 0: cidr_blocks 10.0.1.5/24 has host bits set; it matches as 10.0.1.0/24"}}, w)
 	// ICMP of the wrong family never matches.
 	w = sg.Warnings(&sg.Group{ID: "sg-a", Ingress: []sg.Rule{ruleCIDR(pICMPv6, -1, -1, "0.0.0.0/0"), ruleCIDR(pICMP, -1, -1, "::/0")}})
-	assert.Equal(t, []string{
-		"security group sg-a ingress rule 0: icmpv6 with cidr_blocks 0.0.0.0/0 never matches",
-		"security group sg-a ingress rule 1: icmp with ipv6_cidr_blocks ::/0 never matches",
+	assert.Equal(t, []sg.Warning{
+		{Direction: flow.Ingress, Index: 0, Msg: "security group sg-a ingress rule 0: icmpv6 with cidr_blocks 0.0.0.0/0 never matches"},
+		{Direction: flow.Ingress, Index: 1, Msg: "security group sg-a ingress rule 1: icmp with ipv6_cidr_blocks ::/0 never matches"},
 	}, w)
 
 	// A rule given twice: the description does not make it another rule,
@@ -219,8 +221,8 @@ func TestWarnings(t *testing.T) {
 	w = sg.Warnings(&sg.Group{ID: "sg-a",
 		Ingress: []sg.Rule{ruleCIDR(pTCP, 22, 22, "10.0.0.0/8"), ruleCIDR(pTCP, 22, 23, "10.0.0.0/8"), desc},
 		Egress:  []sg.Rule{ruleCIDR(flow.AnyProtocol, 0, 0, "0.0.0.0/0"), ruleCIDR(flow.AnyProtocol, 0, 65535, "0.0.0.0/0"), ruleCIDR(pTCP, 22, 22, "10.0.0.0/8")}})
-	assert.Equal(t, []string{
-		"security group sg-a ingress rule 2: the same rule as rule 0 (tcp 22 from 10.0.0.0/8); AWS refuses a duplicate, and the copy changes no verdict (SG-13a)",
-		"security group sg-a egress rule 1: the same rule as rule 0 (-1 to 0.0.0.0/0); AWS refuses a duplicate, and the copy changes no verdict (SG-13a)",
+	assert.Equal(t, []sg.Warning{
+		{Direction: flow.Ingress, Index: 2, Msg: "security group sg-a ingress rule 2: the same rule as rule 0 (tcp 22 from 10.0.0.0/8); AWS refuses a duplicate, and the copy changes no verdict (SG-13a)"},
+		{Direction: flow.Egress, Index: 1, Msg: "security group sg-a egress rule 1: the same rule as rule 0 (-1 to 0.0.0.0/0); AWS refuses a duplicate, and the copy changes no verdict (SG-13a)"},
 	}, w)
 }

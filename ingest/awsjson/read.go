@@ -627,7 +627,15 @@ func (r *reader) validate(cfg *vpc.Config) {
 			r.failRule(ra.res, ra.at.get, re.Field, re.Value, re.Err)
 		}
 		for _, w := range sg.Warnings(&g) {
-			r.warn(source.Warning{Pos: gb.pos, Resource: g.ID, Msg: strings.TrimPrefix(w, "security group "+g.ID+" ")})
+			// At the rule's peer, or at the group for a quota.
+			sw := source.Warning{Pos: gb.pos, Resource: g.ID, Msg: strings.TrimPrefix(w.Msg, "security group "+g.ID+" ")}
+			if src != nil && w.Index >= 0 && w.Index < len(src.rules[w.Direction]) {
+				ra := src.rules[w.Direction][w.Index]
+				if p := ra.at.peer.pos(); p.IsValid() {
+					sw.Pos, sw.Resource, sw.Field = p, ra.res, ra.at.peer.path
+				}
+			}
+			r.warn(sw)
 		}
 	}
 	for _, a := range cfg.NetworkACLs {
@@ -643,7 +651,19 @@ func (r *reader) validate(cfg *vpc.Config) {
 			r.failRule(a.ID, func(f string) (where, bool) { w, ok := fields[f]; return w, ok }, re.Field, re.Value, re.Err)
 		}
 		for _, w := range a.Warnings() {
-			r.warn(source.Warning{Pos: ab.pos, Resource: a.ID, Msg: strings.TrimPrefix(w, "nacl "+a.ID+" ")})
+			// At the entry's CIDR, or at the ACL for a quota.
+			sw := source.Warning{Pos: ab.pos, Resource: a.ID, Msg: strings.TrimPrefix(w.Msg, "nacl "+a.ID+" ")}
+			if src != nil && w.Index >= 0 && w.Index < len(src.fields[w.Direction]) {
+				fields := src.fields[w.Direction][w.Index]
+				at, ok := fields[nacl.FieldCIDRBlock]
+				if !ok {
+					at, ok = fields[nacl.FieldIPv6CIDRBlock]
+				}
+				if p := at.pos(); ok && p.IsValid() {
+					sw.Pos, sw.Field = p, at.path
+				}
+			}
+			r.warn(sw)
 		}
 	}
 	if len(r.errs) > 0 {

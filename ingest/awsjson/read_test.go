@@ -102,6 +102,13 @@ func TestRead(t *testing.T) {
 			check: func(t *testing.T, c vpc.Config) {
 				assert.Equal(t, pfx("10.0.0.0/8"), c.SecurityGroups[0].Ingress[0].CIDR)
 			}},
+		{name: "a rule given twice is warned about at the copy",
+			files: []source.File{src("sg.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [
+				{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "10.0.0.0/8", "Description": "again"}]}]}]}`)},
+			warn: []string{"sg.json:2:76: sg-1 IpPermissions[0].IpRanges[1].CidrIp: ingress rule 1: the same rule as rule 0 (-1 from 10.0.0.0/8); AWS refuses a duplicate, and the copy changes no verdict (SG-13a)"},
+			check: func(t *testing.T, c vpc.Config) {
+				assert.Len(t, c.SecurityGroups[0].Ingress, 2)
+			}},
 		{name: "tcp needs its ports; an unknown protocol; an IPv6 CIDR in CidrIp",
 			files: []source.File{src("sg.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [
 				{"IpProtocol": "tcp", "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},

@@ -1358,13 +1358,31 @@ func (b *builder) check(cfg *vpc.Config) {
 			b.errs = append(b.errs, ats[re.Index].error(re.Field, re.Value, re.Err))
 		}
 		for _, w := range a.a.Warnings() {
-			b.warns = append(b.warns, source.Warning{Pos: a.pos, Resource: a.res, Msg: w})
+			field, rules := nacl.FieldCIDRBlock, a.a.Ingress
+			if w.Direction == flow.Egress {
+				rules = a.a.Egress
+			}
+			if w.Index >= 0 && w.Index < len(rules) && rules[w.Index].Is6() {
+				field = nacl.FieldIPv6CIDRBlock
+			}
+			b.warns = append(b.warns, ruleWarning(a.rulesAt(w.Direction), w.Index, field, a.pos, a.res, strings.TrimPrefix(w.Msg, "nacl "+a.a.ID+" ")))
 		}
 	}
 	for _, id := range b.gOrder {
 		g := b.groups[id]
 		for _, w := range sg.Warnings(&g.g) {
-			b.warns = append(b.warns, source.Warning{Pos: g.pos, Resource: g.res, Msg: w})
+			field := "peer"
+			ats := g.in
+			if w.Direction == flow.Egress {
+				ats = g.out
+			}
+			if rules := g.g.Rules(w.Direction); w.Index >= 0 && w.Index < len(rules) && rules[w.Index].CIDR.IsValid() {
+				field = "cidr_blocks"
+				if rules[w.Index].CIDR.Addr().Is6() {
+					field = "ipv6_cidr_blocks"
+				}
+			}
+			b.warns = append(b.warns, ruleWarning(ats, w.Index, field, g.pos, g.res, strings.TrimPrefix(w.Msg, "security group "+g.g.ID+" ")))
 		}
 	}
 	if len(b.errs) > 0 {
@@ -1386,6 +1404,24 @@ func (b *builder) check(cfg *vpc.Config) {
 			b.errs = append(b.errs, &source.Error{Pos: source.Pos{File: b.firstFile()}, Msg: e.Error()})
 		}
 	}
+}
+
+// rulesAt returns where the ACL's rules of direction dir were written.
+func (a *aclB) rulesAt(dir flow.Direction) []ruleAt {
+	if dir == flow.Egress {
+		return a.out
+	}
+	return a.in
+}
+
+// ruleWarning places a warning about rule i of ats (-1: none) at the
+// argument field of that rule, or else at pos.
+func ruleWarning(ats []ruleAt, i int, field string, pos source.Pos, res, msg string) source.Warning {
+	if i < 0 || i >= len(ats) {
+		return source.Warning{Pos: pos, Resource: res, Msg: msg}
+	}
+	e := ats[i].error(field, "", errors.New(msg))
+	return source.Warning{Pos: e.Pos, Resource: e.Resource, Field: e.Field, Msg: msg}
 }
 
 func (b *builder) firstFile() string {

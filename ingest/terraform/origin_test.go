@@ -104,3 +104,37 @@ func TestReadPlanOrigins(t *testing.T) {
 	_, ok = m.Origin(vpc.KindSecurityGroup, "aws_security_group.web")
 	assert.False(t, ok)
 }
+
+// A warning about one rule stands at the rule's argument, not at its
+// resource block.
+func TestRuleWarningsAtTheRule(t *testing.T) {
+	const tf = `resource "aws_security_group" "web" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8", "10.0.0.0/8"]
+  }
+}
+resource "aws_network_acl" "a" {
+  ingress {
+    rule_no    = 100
+    action     = "allow"
+    protocol   = "-1"
+    from_port  = 0
+    to_port    = 0
+    cidr_block = "10.0.0.1/24"
+  }
+}
+`
+	_, ws, err := LoadHCL([]source.File{{Name: "main.tf", Data: []byte(tf)}})
+	require.NoError(t, err)
+	var got []string
+	for _, w := range ws {
+		if w.Resource == "aws_security_group.web" || w.Resource == "aws_network_acl.a" {
+			got = append(got, w.Pos.String()+" "+w.Field)
+		}
+	}
+	assert.Contains(t, got, "main.tf:6:19 ingress[0].cidr_blocks", "the duplicate, at its rule: %v", ws)
+	assert.Contains(t, got, "main.tf:16:18 ingress[0].cidr_block", "the host bits, at the CIDR: %v", ws)
+}
