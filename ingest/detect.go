@@ -95,7 +95,7 @@ func Detect(name string, data []byte) Kind {
 	}
 	lower := strings.ToLower(name)
 	switch {
-	case strings.HasSuffix(lower, ".tf"), strings.HasSuffix(lower, ".tf.json"):
+	case strings.HasSuffix(lower, ".tf"), strings.HasSuffix(lower, ".tf.json"), strings.HasSuffix(lower, ".tfvars"):
 		return TerraformHCL
 	case strings.HasSuffix(lower, ".yaml"), strings.HasSuffix(lower, ".yml"):
 		return Scenario

@@ -55,6 +55,7 @@ func TestDetect(t *testing.T) {
 		// Terraform.
 		{"main", hcl, ingest.TerraformHCL},
 		{"main.tf", "# nothing yet\n", ingest.TerraformHCL},
+		{"terraform.tfvars", "ssh_cidr = \"192.0.2.0/24\"\n", ingest.TerraformHCL},
 		{"x.tf.json", `{"resource": {"aws_security_group": {"web": {}}}}`, ingest.TerraformHCL},
 		{"x.json", `{"variable": {"a": {}}, "resource": {}}`, ingest.TerraformHCL},
 		{"plan", planJSON, ingest.TerraformPlan},

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/netip"
-	"os"
 	"strings"
 
 	"github.com/pfsim/pfsim/analysis"
@@ -21,8 +20,9 @@ for every packet at once, not for samples. The answers are about new
 flows, the packets no tracked connection admits; holes are about the
 replies the stateless network ACLs drop. FILE is a scenario file (the VPC
 it declares, before any step, is analysed) or a file pfsim import reads on
-its own, such as a Terraform configuration or plan (the AWS CLI's describe
-outputs make a VPC together: import them into a scenario file first).
+its own, such as a Terraform configuration or plan, or a directory, read
+as a Terraform root module (the AWS CLI's describe outputs make a VPC
+together: import them into a scenario file first).
 
   exposure FILE [--iface ID] [--from CIDR[,CIDR...]]
         what each interface (or ID alone) accepts from the sources (by
@@ -77,8 +77,8 @@ var analyzeOperands = map[string]int{"exposure": 1, "shadowed": 1, "holes": 1, "
 // analyze reads: a scenario file (its steps are not run), or anything
 // pfsim import reads (AWS CLI JSON, Terraform), told apart by content.
 func loadConfig(e *env, asJSON bool, path string) (vpc.Config, bool) {
-	if data, err := os.ReadFile(path); err == nil && ingest.Detect(path, data) != ingest.Scenario {
-		m, err := ingest.Read([]source.File{{Name: path, Data: data}}, ingest.Options{ReadDir: readTFDir})
+	if files, err := readPath(path); err == nil && (len(files) > 1 || ingest.Detect(files[0].Name, files[0].Data) != ingest.Scenario) {
+		m, err := ingest.Read(files, ingest.Options{ReadDir: readTFDir})
 		for _, w := range m.Warnings {
 			if asJSON {
 				// A warning about a whole file is written at its start.

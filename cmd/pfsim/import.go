@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +27,9 @@ file's kind is told by its content:
   - Terraform configurations (.tf; local modules, ./ or ../, are read
     from their directories) and plans (terraform show -json)
   - scenario files (their VPC; their steps are left out)
+
+A directory is read as a Terraform root module: its .tf files, then
+terraform.tfvars and the *.auto.tfvars files, as terraform reads them.
 
 Above each object, a comment says where it was read. Warnings (what was
 read but should be known, such as a security group the files name but do
@@ -57,13 +62,13 @@ func runImport(e *env, fl flags, paths []string) int {
 	var files []source.File
 	status := exitOK
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		fs, err := readPath(p)
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", p, err)
+			fmt.Fprintln(stderr, err)
 			status = exitInvalid
 			continue
 		}
-		files = append(files, source.File{Name: p, Data: data})
+		files = append(files, fs...)
 	}
 	if status != exitOK {
 		return status
@@ -92,7 +97,7 @@ func runImport(e *env, fl flags, paths []string) int {
 		fmt.Fprintf(stderr, "pfsim import: %d problem(s); nothing written\n", len(paths))
 		return exitInvalid
 	}
-	data, err := scenario.MarshalWith(m.Config, importOptions(paths, m))
+	data, err := scenario.MarshalWith(m.Config, importOptions(paths, files, m))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitInvalid
@@ -113,10 +118,10 @@ func isEmpty(c vpc.Config) bool {
 
 // importOptions names the scenario after its files and says where each
 // object came from.
-func importOptions(paths []string, m *ingest.Model) scenario.MarshalOptions {
+func importOptions(paths []string, files []source.File, m *ingest.Model) scenario.MarshalOptions {
 	header := []string{"Written by pfsim import from:"}
-	for i, p := range paths {
-		header = append(header, "  "+p+" ("+m.Kinds[i].String()+")")
+	for i, f := range files {
+		header = append(header, "  "+f.Name+" ("+m.Kinds[i].String()+")")
 	}
 	header = append(header, "Add steps (packet, connect, change) with expectations, then run: pfsim check FILE")
 	name := "imported from " + strings.Join(paths, ", ")
@@ -181,6 +186,51 @@ func readTFDir(dir string) ([]source.File, error) {
 			return nil, err
 		}
 		files = append(files, source.File{Name: p, Data: data})
+	}
+	return files, nil
+}
+
+// readPath reads a file given on the command line, or, for a directory,
+// the Terraform root module in it, as terraform does: its .tf files, then
+// terraform.tfvars and the *.auto.tfvars files, in the order of their
+// names.
+func readPath(p string) ([]source.File, error) {
+	// "PATH: no such file or directory", not "stat PATH: ...".
+	bare := func(err error) error {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+		}
+		return err
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, bare(err)
+	}
+	if !info.IsDir() {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, bare(err)
+		}
+		return []source.File{{Name: p, Data: data}}, nil
+	}
+	files, err := readTFDir(p)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: a directory is read as a Terraform module, and this one has no .tf file", p)
+	}
+	vars, _ := filepath.Glob(filepath.Join(p, "*.auto.tfvars")) // sorted; the pattern is valid
+	if _, err := os.Stat(filepath.Join(p, "terraform.tfvars")); err == nil {
+		vars = append([]string{filepath.Join(p, "terraform.tfvars")}, vars...)
+	}
+	for _, v := range vars {
+		data, err := os.ReadFile(v)
+		if err != nil {
+			return nil, bare(err)
+		}
+		files = append(files, source.File{Name: v, Data: data})
 	}
 	return files, nil
 }

@@ -108,7 +108,7 @@ func TestImportInvalid(t *testing.T) {
 		{"Terraform without a VPC", []string{"testdata/no-vpc.tf"},
 			[]string{"testdata/no-vpc.tf:2:1: warning: aws_s3_bucket.logs: resource type aws_s3_bucket is not read", "testdata/no-vpc.tf: nothing to import"}},
 		{"a file of no known kind", []string{"testdata/notes.txt"}, []string{"testdata/notes.txt: cannot tell what this file is"}},
-		{"a file that cannot be read", []string{"testdata/no-such-file.json"}, []string{"testdata/no-such-file.json: open testdata/no-such-file.json: no such file or directory"}},
+		{"a file that cannot be read", []string{"testdata/no-such-file.json"}, []string{"testdata/no-such-file.json: no such file or directory"}},
 		{"no file", nil, []string{"pfsim import: no file given", "Usage: pfsim import [--vpc ID] FILE..."}},
 		{"an unknown flag", []string{"--json", "x.json"}, []string{"pfsim import: unknown flag --json; the flags are --vpc"}},
 		{"--vpc without its id", []string{"x.json", "--vpc"}, []string{"pfsim import: --vpc needs a value: --vpc ID", "Run 'pfsim help import' for more."}},
@@ -233,4 +233,43 @@ func TestImportTerraformModules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A directory is read as a Terraform root module: every .tf file in it,
+// then terraform.tfvars and the *.auto.tfvars files, later ones winning,
+// as terraform reads them. analyze and replay --vpc read it the same way.
+func TestImportDirectory(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
+	}
+	write("main.tf", `resource "aws_security_group" "ssh" {
+  ingress {
+    from_port   = var.port
+    to_port     = var.port
+    protocol    = "tcp"
+    cidr_blocks = [var.admins]
+  }
+}
+`)
+	write("variables.tf", "variable \"admins\" {}\nvariable \"port\" {\n  default = 22\n}\n")
+	write("terraform.tfvars", "admins = \"192.0.2.0/24\"\nport = 2222\n")
+	write("b.auto.tfvars", "admins = \"198.51.100.0/24\"\n")
+	write("notes.txt", "not read")
+
+	code, out, errOut := pfsim("import", dir)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "{protocol: tcp, from_port: 2222, to_port: 2222, cidr_blocks: [198.51.100.0/24]}", "terraform.tfvars, then *.auto.tfvars")
+	for _, f := range []string{"main.tf", "variables.tf", "terraform.tfvars", "b.auto.tfvars"} {
+		assert.Contains(t, out, "#   "+filepath.Join(dir, f)+" (Terraform configuration)\n")
+	}
+	assert.NotContains(t, out, "notes.txt")
+
+	code, out, errOut = pfsim("analyze", "shadowed", dir)
+	assert.Equal(t, exitOK, code, errOut+out)
+
+	empty := t.TempDir()
+	code, _, errOut = pfsim("import", empty)
+	assert.Equal(t, exitInvalid, code)
+	assert.Contains(t, errOut, empty+": a directory is read as a Terraform module, and this one has no .tf file")
 }

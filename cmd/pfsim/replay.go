@@ -46,8 +46,9 @@ Exit status: 0 when the replay ran (for a flow log: and every record
 agrees), 1 when some flow log records disagree, 2 on invalid input.
 
   --vpc FILE[,FILE...]  the VPC (required): a scenario file, or what
-                        import reads; several files, such as the AWS
-                        CLI's describe-* outputs, joined by commas
+                        import reads (a directory: a Terraform root
+                        module); several files, such as the AWS CLI's
+                        describe-* outputs, joined by commas
   --json                one JSON record per line on standard output, each
                         with a "type"
   --flow-log OUT        captures: also write the VPC Flow Logs records AWS
@@ -133,18 +134,18 @@ func loadVPC(path string) (vpc.Config, []string, error) {
 	if paths := strings.Split(path, ","); len(paths) > 1 {
 		// Several files that import reads together, such as the AWS CLI's
 		// describe-* outputs: one VPC.
-		files := make([]source.File, len(paths))
-		for i, p := range paths {
-			data, err := os.ReadFile(p)
+		var files []source.File
+		for _, p := range paths {
+			fs, err := readPath(p)
 			if err != nil {
 				return vpc.Config{}, nil, err
 			}
-			files[i] = source.File{Name: p, Data: data}
+			files = append(files, fs...)
 		}
 		return loadIngest(files...)
 	}
-	if data, err := os.ReadFile(path); err == nil && ingest.Detect(path, data) != ingest.Scenario {
-		return loadIngest(source.File{Name: path, Data: data})
+	if files, err := readPath(path); err == nil && (len(files) > 1 || ingest.Detect(files[0].Name, files[0].Data) != ingest.Scenario) {
+		return loadIngest(files...)
 	}
 	f, warns, err := scenario.Load(path)
 	var words []string
