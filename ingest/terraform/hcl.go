@@ -624,23 +624,28 @@ func (m *module) value(d *resDecl, need map[string]bool, all bool) result {
 				}
 			}
 		}
-		attrs := map[string]cty.Value{}
-		// In a fixed order, so that a cycle is found at the same place
-		// every time.
-		for _, n := range slices.Sorted(maps.Keys(names)) {
-			r := m.attr(in, n)
-			attrs[n] = r.v
-			if !r.v.IsWhollyKnown() {
-				waits = append(waits, r.waits...)
-			}
-		}
-		objs[i] = cty.ObjectVal(attrs)
+		objs[i], waits = objectOf(names, func(n string) result { return m.attr(in, n) }, waits)
 	}
 	keys := make([]cty.Value, len(d.instances))
 	for i, in := range d.instances {
 		keys[i] = in.key
 	}
 	return instancesValue(d.keyed, keys, objs, waits)
+}
+
+// objectOf evaluates the named attributes into an object, in a fixed
+// order, so that a cycle is found at the same place every time; what the
+// unknown ones wait for is added to waits.
+func objectOf(names map[string]bool, get func(string) result, waits []blocker) (cty.Value, []blocker) {
+	attrs := map[string]cty.Value{}
+	for _, n := range slices.Sorted(maps.Keys(names)) {
+		r := get(n)
+		attrs[n] = r.v
+		if !r.v.IsWhollyKnown() {
+			waits = append(waits, r.waits...)
+		}
+	}
+	return cty.ObjectVal(attrs), waits
 }
 
 // instancesValue is the value of the instances of a resource or module

@@ -347,15 +347,7 @@ func (m *module) callValue(c *modCall, need map[string]bool, all bool) result {
 				names[n] = true
 			}
 		}
-		attrs := map[string]cty.Value{}
-		for _, n := range slices.Sorted(maps.Keys(names)) {
-			r := in.child.outputValue(in.addr, n)
-			attrs[n] = r.v
-			if !r.v.IsWhollyKnown() {
-				waits = append(waits, r.waits...)
-			}
-		}
-		objs[i] = cty.ObjectVal(attrs)
+		objs[i], waits = objectOf(names, func(n string) result { return in.child.outputValue(in.addr, n) }, waits)
 	}
 	keys := make([]cty.Value, len(c.instances))
 	for i, in := range c.instances {
