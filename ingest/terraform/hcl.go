@@ -908,20 +908,7 @@ func (m *module) records() []*record {
 			continue
 		}
 		if !m.expand(d) {
-			why, hint := explain(d.why.waits)
-			field := "count"
-			if d.keyed == forEach {
-				field = "for_each"
-			}
-			if hint == "" {
-				hint = hintPlan
-			}
-			pos := d.pos
-			if a := d.block.Body.Attributes[field]; a != nil {
-				pos = posOf(a.Expr.Range())
-			}
-			m.rd.errs = append(m.rd.errs, &source.Error{Pos: pos, Resource: d.addr, Field: field,
-				Msg: "the instances cannot be known: " + why, Hint: hint})
+			m.unknownInstances(d.block, d.keyed, d.pos, d.addr, "the instances", d.why, hintPlan)
 			continue
 		}
 		for _, in := range d.instances {
@@ -929,6 +916,25 @@ func (m *module) records() []*record {
 		}
 	}
 	return append(recs, m.callRecords()...)
+}
+
+// unknownInstances reports that the instances of a resource or module
+// call (what) cannot be known, at its count or for_each value, saying
+// what they wait for; hint is the way out when the wait names none.
+func (m *module) unknownInstances(bl *hclsyntax.Block, keyed int, pos source.Pos, addr, what string, why result, hint string) {
+	msg, h := explain(why.waits)
+	if h == "" {
+		h = hint
+	}
+	field := "count"
+	if keyed == forEach {
+		field = "for_each"
+	}
+	if a := bl.Body.Attributes[field]; a != nil {
+		pos = posOf(a.Expr.Range())
+	}
+	m.rd.errs = append(m.rd.errs, &source.Error{Pos: pos, Resource: addr, Field: field,
+		Msg: what + " cannot be known: " + msg, Hint: h})
 }
 
 func (m *module) record(d *resDecl, in *inst) *record {

@@ -300,20 +300,8 @@ func (m *module) callRecords() []*record {
 			continue
 		}
 		if !m.expandCall(c) {
-			why, hint := explain(c.why.waits)
-			field := "count"
-			if c.keyed == forEach {
-				field = "for_each"
-			}
-			if hint == "" {
-				hint = "use the plan JSON (terraform show -json PLANFILE), where Terraform has expanded the module"
-			}
-			pos := c.pos
-			if a := c.block.Body.Attributes[field]; a != nil {
-				pos = posOf(a.Expr.Range())
-			}
-			m.rd.errs = append(m.rd.errs, &source.Error{Pos: pos, Resource: c.addr, Field: field,
-				Msg: "the module's instances cannot be known: " + why, Hint: hint})
+			m.unknownInstances(c.block, c.keyed, c.pos, c.addr, "the module's instances", c.why,
+				"use the plan JSON (terraform show -json PLANFILE), where Terraform has expanded the module")
 			continue
 		}
 		if c.badArgs {
